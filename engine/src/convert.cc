@@ -768,6 +768,10 @@ void ConvertDocument(const yaml::Node* root, ConvertContext& ctx) {
     return;
   }
   auto kind = String(Child(root, "kind"));
+  if (!ctx.named_by_user && root->Get("kind") == nullptr && root->Get("apiVersion") == nullptr) {
+    ctx.model->skipped["(not a Kubernetes object)"]++;
+    return;
+  }
   // `kind: List` (and typed lists such as ServiceList) as kubectl get -o yaml prints them.
   if (kind && kind->size() >= 4 && kind->substr(kind->size() - 4) == "List" &&
       root->Get("items") != nullptr) {

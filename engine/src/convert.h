@@ -19,6 +19,10 @@ struct ConvertContext {
   std::string default_namespace = "default";
   MeshModel* model = nullptr;
   Diagnostics* diags = nullptr;
+  /// False for files found by walking a folder: there a document that is not a Kubernetes
+  /// object at all (no apiVersion and no kind: package.json, a kustomization) is skipped
+  /// and counted; in a file the user named it is MP0002.
+  bool named_by_user = true;
 };
 
 /// Converts one document: an object, or a `kind: List` (or `*List`) of objects.

@@ -98,13 +98,13 @@ class Loader {
       std::vector<std::string> files;
       std::set<fs::path> visited;
       CollectDirectory(path, &visited, &files, &result_.failures);
-      for (const auto& f : files) LoadFile(f);
+      for (const auto& f : files) LoadFile(f, /*named_by_user=*/false);
       return;
     }
     LoadFile(path);
   }
 
-  void LoadFile(const std::string& path) {
+  void LoadFile(const std::string& path, bool named_by_user = true) {
     std::error_code ec;
     auto size = fs::file_size(path, ec);
     if (!ec && size > options_.max_file_bytes) {
@@ -121,10 +121,10 @@ class Loader {
       result_.failures.push_back(std::move(st));
       return;
     }
-    LoadText(path, std::move(text));
+    LoadText(path, std::move(text), named_by_user);
   }
 
-  void LoadText(std::string name, std::string text) {
+  void LoadText(std::string name, std::string text, bool named_by_user = true) {
     ++result_.files_read;
     if (text.size() > options_.max_file_bytes) {
       FileId id = result_.sources.AddWithoutText(std::move(name));
@@ -160,6 +160,7 @@ class Loader {
     ctx.default_namespace = options_.default_namespace;
     ctx.model = &result_.model;
     ctx.diags = &result_.diagnostics;
+    ctx.named_by_user = named_by_user;
     for (const yaml::Document& doc : parsed.documents) {
       ++result_.documents;
       ConvertDocument(doc.root, ctx);

@@ -51,11 +51,16 @@ TEST_F(LoaderTest, FolderRecursiveSortedWithExtensionFilter) {
   Write("notes.txt", Sa("txt"));
   Write(".hidden/d.yaml", Sa("hidden"));
   Write("README.md", "# not yaml");
+  Write("package.json", R"({"name": "site", "version": "1.0.0"})");
   LoadResult r = LoadPaths({dir_.string()});
   EXPECT_TRUE(r.failures.empty());
-  EXPECT_EQ(r.files_read, 3u);
+  EXPECT_EQ(r.files_read, 4u);  // b.yaml, a.yml, c.json, package.json
   EXPECT_EQ(Names(r), (std::vector<std::string>{"c", "a", "b"}));  // sorted by (ns, name)
   EXPECT_TRUE(r.diagnostics.empty()) << testing::DiagSummary(r);
+  EXPECT_EQ(r.model.skipped.at("(not a Kubernetes object)"), 1);
+  // Named explicitly, the same file is an error: the user said it is a manifest.
+  LoadResult named = LoadPaths({(dir_ / "package.json").string()});
+  EXPECT_TRUE(named.diagnostics.Has(DiagCode::MP0002));
 }
 
 TEST_F(LoaderTest, ExplicitFileOfAnyExtension) {

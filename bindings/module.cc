@@ -1,0 +1,148 @@
+// module.cc: the `meshproof._core` extension. Each def maps one public call to a
+// snake_case name; results come back as plain Python data (dicts, lists), never as live
+// engine objects, so notebooks can hand them straight to pandas.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "meshproof/engine/loader.h"
+#include "meshproof/engine/render.h"
+
+namespace py = pybind11;
+
+namespace meshproof::python {
+namespace {
+
+// nlohmann::json -> Python objects (the JSON shapes are the contract; see product-spec.md).
+py::object ToPython(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+      return py::none();
+    case nlohmann::json::value_t::boolean:
+      return py::bool_(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return py::int_(j.get<long long>());
+    case nlohmann::json::value_t::number_unsigned:
+      return py::int_(j.get<unsigned long long>());
+    case nlohmann::json::value_t::number_float:
+      return py::float_(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return py::str(j.get_ref<const std::string&>());
+    case nlohmann::json::value_t::array: {
+      py::list l;
+      for (const auto& e : j) l.append(ToPython(e));
+      return l;
+    }
+    case nlohmann::json::value_t::object: {
+      py::dict d;
+      for (const auto& [k, v] : j.items()) d[py::str(k)] = ToPython(v);
+      return d;
+    }
+    default:
+      return py::none();
+  }
+}
+
+// A loaded mesh: immutable after load.
+class Mesh {
+ public:
+  explicit Mesh(LoadResult r) : r_(std::make_shared<LoadResult>(std::move(r))) {}
+
+  py::list Verify() const {
+    py::list out;
+    for (const Diagnostic& d : r_->diagnostics.items()) {
+      out.append(ToPython(DiagnosticToJson(d, r_->sources)));
+    }
+    return out;
+  }
+  py::object Model() const { return ToPython(ModelToJson(r_->model, r_->sources)); }
+  py::dict Summary() const {
+    py::dict s;
+    s["errors"] = r_->diagnostics.Count(Severity::kError);
+    s["warnings"] = r_->diagnostics.Count(Severity::kWarning);
+    s["infos"] = r_->diagnostics.Count(Severity::kInfo);
+    s["objects"] = r_->model.ObjectCount();
+    s["files"] = r_->files_read;
+    s["documents"] = r_->documents;
+    return s;
+  }
+  std::vector<std::string> Failures() const {
+    std::vector<std::string> out;
+    for (const Status& s : r_->failures) out.push_back(s.message());
+    return out;
+  }
+  std::string Text() const {
+    std::string out;
+    for (const Diagnostic& d : r_->diagnostics.items()) out += RenderDiagnosticText(d, r_->sources);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const LoadResult> r_;
+};
+
+}  // namespace
+}  // namespace meshproof::python
+
+PYBIND11_MODULE(_core, m) {
+  using meshproof::python::Mesh;
+  m.doc() = "meshproof: prove and simulate SMI policy (C++ core)";
+  m.attr("__version__") = meshproof::MeshproofVersion();
+
+  // Operational failures (unreadable paths) surface as LoadError, an OSError.
+  static py::exception<std::runtime_error> load_error(m, "LoadError", PyExc_OSError);
+
+  py::class_<Mesh>(m, "Mesh", "Manifests loaded into meshproof's typed model.")
+      .def("verify", &Mesh::Verify,
+           "Every finding as a dict (code, severity, message, resource, location, related, "
+           "witness), sorted by location.")
+      .def("model", &Mesh::Model, "The typed model as nested dicts (as `meshproof model`).")
+      .def_property_readonly("summary", &Mesh::Summary,
+                             "Counts: errors, warnings, infos, objects, files, documents.")
+      .def_property_readonly("failures", &Mesh::Failures,
+                             "Paths that could not be read (empty unless strict=False).")
+      .def("text", &Mesh::Text, "The findings rendered as `meshproof verify` prints them.");
+
+  m.def(
+      "load",
+      [](const std::vector<std::string>& paths, const std::string& ns, bool strict) {
+        meshproof::LoadOptions o;
+        o.default_namespace = ns;
+        meshproof::LoadResult r;
+        {
+          py::gil_scoped_release release;  // pure C++; lets other Python threads run
+          r = meshproof::LoadPaths(paths, o);
+        }
+        if (strict && !r.failures.empty()) {
+          std::string msg;
+          for (const auto& f : r.failures) msg += (msg.empty() ? "" : "; ") + f.message();
+          throw std::runtime_error(msg);
+        }
+        return Mesh(std::move(r));
+      },
+      py::arg("paths"), py::arg("namespace") = "default", py::arg("strict") = true,
+      "Loads files, folders (recursively) or '-' for stdin. Raises LoadError when a path "
+      "cannot be read, unless strict=False (then see Mesh.failures). Bad manifests never "
+      "raise: they become findings in Mesh.verify().");
+  m.def(
+      "load_string",
+      [](const std::string& text, const std::string& name, const std::string& ns) {
+        meshproof::LoadOptions o;
+        o.default_namespace = ns;
+        return Mesh(meshproof::LoadTexts({{name, text}}, o));
+      },
+      py::arg("text"), py::arg("name") = "<string>", py::arg("namespace") = "default",
+      "Loads manifests from a string (for notebooks and tests).");
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const std::runtime_error& e) {
+      load_error(e.what());
+    }
+  });
+}
