@@ -1,0 +1,77 @@
+"""The Python seam: load manifests, get findings and the model as plain data."""
+
+import pathlib
+
+import pytest
+
+import meshproof
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TESTDATA = ROOT / "engine" / "testdata" / "model"
+
+
+def test_version_is_exposed():
+    assert meshproof.__version__.count(".") == 2
+
+
+def test_load_folder_and_verify_returns_dicts():
+    mesh = meshproof.load(TESTDATA)
+    findings = mesh.verify()
+    assert findings, "the fixtures contain deliberate errors"
+    first = findings[0]
+    assert set(first) >= {"code", "severity", "message", "resource", "location", "related", "witness"}
+    assert first["code"].startswith("MP")
+    codes = {f["code"] for f in findings}
+    # envelope_errors.yaml: pruned fields, negative and fractional weights.
+    assert {"MP0004", "MP3004", "MP0007", "MP3013"} <= codes
+    assert mesh.summary["objects"] > 20
+    assert mesh.summary["errors"] == sum(1 for f in findings if f["severity"] == "error")
+
+
+def test_load_accepts_str_path_and_list():
+    one = meshproof.load(str(TESTDATA / "split_v1alpha1.yaml"))
+    two = meshproof.load([TESTDATA / "split_v1alpha1.yaml", TESTDATA / "split_v1alpha2.yaml"])
+    assert one.summary["objects"] == 2
+    assert two.summary["objects"] == 3
+
+
+def test_model_has_exact_v1alpha1_shares():
+    model = meshproof.load(TESTDATA / "split_v1alpha1.yaml").model()
+    rollout = next(s for s in model["trafficSplits"] if s["name"] == "rollout")
+    shares = {b["service"]: b["share"] for b in rollout["backends"]}
+    assert shares["web-v1"] == pytest.approx(2 / 3)
+    assert shares["web-v2"] == pytest.approx(1 / 3)
+
+
+def test_findings_fit_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(meshproof.load(TESTDATA).verify())
+    assert {"code", "severity", "message"} <= set(frame.columns)
+    assert (frame["severity"].isin(["error", "warning", "info"])).all()
+
+
+def test_unreadable_path_raises_load_error():
+    with pytest.raises(meshproof.LoadError) as err:
+        meshproof.load(["/nonexistent/mesh.yaml"])
+    assert isinstance(err.value, OSError)
+    assert "/nonexistent/mesh.yaml" in str(err.value)
+
+
+def test_non_strict_load_keeps_the_rest():
+    mesh = meshproof.load(["/nonexistent", TESTDATA / "split_v1alpha4.yaml"], strict=False)
+    assert mesh.failures and "/nonexistent" in mesh.failures[0]
+    assert mesh.summary["objects"] == 1
+
+
+def test_bad_input_is_a_finding_not_an_exception():
+    mesh = meshproof.load_string("a: [unclosed\n", name="bad.yaml")
+    (finding,) = mesh.verify()
+    assert finding["code"] == "MP0001"
+    assert finding["location"]["file"] == "bad.yaml"
+    assert "bad.yaml:2:1" in mesh.text() or "bad.yaml:1:" in mesh.text()
+
+
+def test_namespace_default_applies():
+    mesh = meshproof.load_string(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n", namespace="team")
+    assert mesh.model()["serviceAccounts"][0]["namespace"] == "team"

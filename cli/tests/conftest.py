@@ -1,0 +1,14 @@
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("MESHPROOF_BUILD_DIR", ROOT / "build"))
+
+
+@pytest.fixture
+def meshproof_bin():
+    path = BUILD / "bin" / "meshproof"
+    assert path.exists(), f"build the project first: {path} is missing"
+    return str(path)
