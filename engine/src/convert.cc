@@ -646,8 +646,8 @@ class ObjectConverter {
       msg += " (smi-sdk-go's conversion to v1alpha2 reads the digits instead, e.g. 500m as 500, "
              "which changes these shares)";
     }
-    Report(DiagCode::MP3013, Child(obj_, "spec") ? Child(obj_, "spec") : obj_, "spec.backends",
-           std::move(msg));
+    const Node* backends = Child(Child(obj_, "spec"), "backends");
+    Report(DiagCode::MP3013, backends ? backends : obj_, "spec.backends", std::move(msg));
   }
 
   // --- Kubernetes ----------------------------------------------------------------------

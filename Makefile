@@ -1,0 +1,58 @@
+# meshproof: two commands on a fresh Debian 12 machine (see README.md).
+#   make demo   installs what is missing, builds everything, verifies a bundled scenario
+#   make test   builds and runs every test (C++ through ctest, Python through pytest)
+BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+SCENARIO ?= scenarios/bookstore/mesh
+
+.PHONY: all deps configure build demo test test-cpp test-python bench asan format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) > $(BUILD).configure.log 2>&1 \
+	  || (cat $(BUILD).configure.log; exit 1)
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@echo
+	@echo "== meshproof verify $(SCENARIO) =="
+	@$(BUILD)/bin/meshproof verify $(SCENARIO)
+
+test: build test-cpp test-python
+
+test-cpp:
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-python:
+	@MESHPROOF_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q bindings/tests cli/tests
+
+# Benchmarks (not part of `make test`): load+convert vs plain yaml-cpp, with the ratio.
+bench: build
+	@$(BUILD)/bin/engine_bench --benchmark_format=json --benchmark_out=$(BUILD)/engine_bench.json \
+	  --benchmark_out_format=json > /dev/null
+	@$(PYTHON) scripts/bench_ratio.py $(BUILD)/engine_bench.json
+
+# C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build dir.
+asan: deps
+	@cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMESHPROOF_SANITIZE=ON -DMESHPROOF_BUILD_PYTHON=OFF -DMESHPROOF_BUILD_BENCHMARKS=OFF \
+	  -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) > $(BUILD)-asan.configure.log 2>&1 \
+	  || (cat $(BUILD)-asan.configure.log; exit 1)
+	@cmake --build $(BUILD)-asan -j $(JOBS)
+	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+format:
+	@clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD).configure.log $(BUILD)-asan.configure.log
