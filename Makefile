@@ -37,7 +37,8 @@ test-python:
 
 # Benchmarks (not part of `make test`): load+convert vs plain yaml-cpp, with the ratio.
 bench: build
-	@$(BUILD)/bin/engine_bench --benchmark_format=json --benchmark_out=$(BUILD)/engine_bench.json \
+	@$(BUILD)/bin/engine_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+	  --benchmark_out=$(BUILD)/engine_bench.json \
 	  --benchmark_out_format=json > /dev/null
 	@$(PYTHON) scripts/bench_ratio.py $(BUILD)/engine_bench.json
 

@@ -7,7 +7,10 @@ import sys
 runs = json.load(open(sys.argv[1]))["benchmarks"]
 times = {}
 for r in runs:
-    name, _, size = r["name"].partition("/")
+    # With --benchmark_repetitions, use the median; a single run is taken as it is.
+    if r.get("run_type") == "aggregate" and r.get("aggregate_name") != "median":
+        continue
+    name, _, size = r["run_name"].partition("/") if "run_name" in r else r["name"].partition("/")
     times.setdefault(int(size), {})[name] = r["real_time"]
 print(f"{'services':>9} {'yaml-cpp ms':>12} {'load+convert ms':>16} {'ratio':>6}")
 worst = 0.0

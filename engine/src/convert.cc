@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -311,6 +312,38 @@ class ObjectConverter {
     return "";
   }
 
+  // --- field locations -----------------------------------------------------------------
+
+  // Records every field of the object with its line and column (ObjectMeta::fields).
+  void RecordFields() {
+    constexpr std::size_t kMaxFields = 4096;  // bounds work on huge or alias-heavy objects
+    std::vector<FieldLocation>& out = meta_.fields;
+    std::string path;
+    std::function<void(const Node*, int)> walk = [&](const Node* n, int depth) {
+      if (out.size() >= kMaxFields || depth > 32) return;
+      if (!path.empty()) out.push_back({path, n->line, n->column});
+      const std::size_t keep = path.size();
+      if (n->IsMap()) {
+        for (std::size_t i = 0; i < n->MapSize(); ++i) {
+          if (!n->Key(i)->IsScalar()) continue;
+          if (!path.empty()) path += '.';
+          path += n->Key(i)->value;
+          walk(n->Value(i), depth + 1);
+          path.resize(keep);
+        }
+      } else if (n->IsSeq()) {
+        for (std::size_t i = 0; i < n->children.size(); ++i) {
+          path += '[' + std::to_string(i) + ']';
+          walk(n->children[i], depth + 1);
+          path.resize(keep);
+        }
+      }
+    };
+    walk(obj_, 0);
+    std::sort(out.begin(), out.end(),
+              [](const FieldLocation& a, const FieldLocation& b) { return a.path < b.path; });
+  }
+
   // --- metadata ------------------------------------------------------------------------
 
   // Fills meta_; false when the object cannot be identified (no name).
@@ -366,6 +399,7 @@ class ObjectConverter {
       meta_.api_version = std::string(schema::SmiGroup(k)) + "/" + VersionName(version);
       meta_.api_version_inferred = true;
     }
+    RecordFields();
     ValidateSmi(k, version);
     switch (k) {
       case SmiKind::kTrafficTarget:
@@ -655,6 +689,7 @@ class ObjectConverter {
   void ConvertKubernetes() {
     const bool namespaced = kind_ != "Namespace";
     if (!ReadMeta(namespaced)) return;
+    RecordFields();
     schema::Context sc;
     sc.file = ctx_.file;
     sc.what = kind_ + " " + api_version_;

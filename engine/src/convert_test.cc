@@ -576,6 +576,56 @@ metadata: {name: a, namespace: <NAMESPACE>}
   EXPECT_EQ(r.model.service_accounts.size(), 1u);
 }
 
+// --- Field locations -------------------------------------------------------------------
+
+TEST(FieldLocations, EveryFieldIsLocated) {
+  LoadResult r = LoadYaml(R"(apiVersion: access.smi-spec.io/v1alpha3
+kind: TrafficTarget
+metadata:
+  name: tt
+  namespace: ns
+spec:
+  destination:
+    kind: ServiceAccount
+    name: dest
+  rules:
+  - kind: HTTPRouteGroup
+    name: routes
+  sources:
+  - kind: ServiceAccount
+    name: src
+)");
+  ASSERT_EQ(r.model.traffic_targets.size(), 1u);
+  const ObjectMeta& m = r.model.traffic_targets[0].meta;
+  Loc name = m.LocOf("spec.destination.name");
+  EXPECT_EQ(name.line, 9u);
+  EXPECT_EQ(name.column, 11u);
+  EXPECT_EQ(name.path, "spec.destination.name");
+  Loc src = m.LocOf("spec.sources[0].name");
+  EXPECT_EQ(src.line, 15u);
+  // Absent field: the nearest written ancestor, with the path asked for.
+  Loc ns = m.LocOf("spec.sources[0].namespace");
+  EXPECT_EQ(ns.line, 14u);
+  EXPECT_EQ(ns.path, "spec.sources[0].namespace");
+  EXPECT_EQ(m.LocOf("nothing.here").line, 1u);  // the object itself
+}
+
+TEST(FieldLocations, InsideListsCarryThePrefix) {
+  LoadResult r = LoadYaml(R"(apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata: {name: s}
+  spec:
+    ports: [{port: 80}]
+)");
+  ASSERT_EQ(r.model.services.size(), 1u);
+  Loc port = r.model.services[0].meta.LocOf("spec.ports[0].port");
+  EXPECT_EQ(port.line, 8u);
+  EXPECT_EQ(port.path, "items[0].spec.ports[0].port");
+}
+
 // --- Finalize: duplicates and namespaces ------------------------------------------------
 
 TEST(FinalizeDiagnostics, DuplicateObjectLaterWins) {

@@ -209,6 +209,22 @@ const char* WorkloadKindName(WorkloadKind k) {
   return "?";
 }
 
+Loc ObjectMeta::LocOf(std::string_view path) const {
+  std::string_view probe = path;
+  for (;;) {
+    auto it = std::lower_bound(fields.begin(), fields.end(), probe,
+                               [](const FieldLocation& f, std::string_view p) { return f.path < p; });
+    if (it != fields.end() && it->path == probe) {
+      return Loc{loc.file, it->line, it->column, loc.path + std::string(path)};
+    }
+    // Up one level: "a.b[2].c" -> "a.b[2]" -> "a.b" -> "a".
+    std::size_t cut = probe.find_last_of(".[");
+    if (cut == std::string_view::npos || cut == 0) break;
+    probe = probe.substr(0, cut);
+  }
+  return Loc{loc.file, loc.line, loc.column, loc.path + std::string(path)};
+}
+
 std::size_t MeshModel::ObjectCount() const {
   return namespaces.size() + service_accounts.size() + services.size() + workloads.size() +
          traffic_targets.size() + http_route_groups.size() + l4_routes.size() +

@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "meshproof/engine/diagnostics.h"
@@ -25,6 +26,14 @@
 namespace meshproof {
 
 using Labels = std::map<std::string, std::string>;
+
+/// Where one field of an object was written. path is relative to the object
+/// ("spec.backends[1].weight").
+struct FieldLocation {
+  std::string path;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+};
 
 /// What every object has. api_version is as written, or as inferred when the manifest
 /// omitted it (then api_version_inferred is true).
@@ -36,9 +45,18 @@ struct ObjectMeta {
   bool namespace_defaulted = false;  // metadata.namespace absent: --namespace applied
   std::string name;
   Labels labels;
-  Loc loc;  // the document (or List item) that holds the object
+  Loc loc;  // the document (or List item) that holds the object; path is "" or "items[i]."
+  /// Every field written in the object, sorted by path (the whole object tree, bounded
+  /// to 4096 entries per object).
+  std::vector<FieldLocation> fields;
 
   ObjectRef ref() const { return {kind, namespace_, name}; }
+
+  /// The location of the field at `path` ("spec.destination.name"). When that field was
+  /// not written, the nearest ancestor that was (so a finding about a missing field points
+  /// at its parent); the object itself when none was. The returned path is always the
+  /// full YAML path asked for, prefixed as loc.path is inside a List.
+  Loc LocOf(std::string_view path) const;
 };
 
 // ---------------------------------------------------------------------------------------
