@@ -3,17 +3,27 @@
 // --fail-on, 2 could not run (bad flags, unreadable path, internal error).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "meshproof/engine/config.h"
 #include "meshproof/engine/diagnostics.h"
+#include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
+#include "meshproof/solver/query.h"
+#include "meshproof/solver/reach.h"
+#include "meshproof/solver/verify.h"
 #include "output.h"
 
 namespace meshproof::cli {
@@ -26,7 +36,11 @@ constexpr int kExitCannotRun = 2;
 const char* kUsage = R"(meshproof - prove and simulate SMI policy before it reaches a cluster
 
 Usage:
-  meshproof verify PATH... [--format text|json] [--fail-on error|warning|info|never]
+  meshproof verify PATH... [--format text|json|sarif|junit] [--fail-on error|warning|info|never]
+                           [--suppress CODE[=kind/ns/name]]... [--config FILE] [--intents FILE]
+  meshproof reach PATH...  [--format text|json] [--include-deny]
+  meshproof query PATH...  --from NS/SA (--to NS/SERVICE | --to-identity NS/SA) [--port N]
+                           [--method M] [--path P] [--header NAME=VALUE]... [--exact-headers]
   meshproof model PATH...  [--format json]
   meshproof codes          [--format text|json]
   meshproof --version
@@ -43,7 +57,12 @@ Options:
   -h, --help        this help
   --version         print the version
 
+  --suppress SPEC    hide findings: CODE, or CODE=kind/namespace/name (repeatable)
+  --config FILE     settings file (default: .meshproof.yaml next to the inputs)
+  --intents FILE    intents to check (a list of allow/deny, see README)
+
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not run.
+query: 0 allow, 1 deny or partial, 2 could not run, 3 unknown.
 )";
 
 struct Options {
@@ -53,8 +72,15 @@ struct Options {
   std::optional<Severity> fail_on = Severity::kError;  // nullopt = never
   std::string namespace_ = "default";
   std::string profile = "spec";
+  bool profile_given = false;
+  bool fail_on_given = false;
   std::string output;
   bool quiet = false;
+  std::vector<std::string> suppress;
+  std::string config;
+  std::string intents;
+  bool include_deny = false;
+  QueryRequest query;
 };
 
 int Fail(const std::string& message) {
@@ -97,6 +123,7 @@ int ParseArgs(int argc, char** argv, Options* o) {
     } else if (is("--fail-on")) {
       auto v = value("--fail-on");
       if (!v) return Fail("--fail-on needs a value");
+      o->fail_on_given = true;
       if (*v == "never") {
         o->fail_on.reset();
       } else if (auto s = ParseSeverity(*v)) {
@@ -111,10 +138,49 @@ int ParseArgs(int argc, char** argv, Options* o) {
     } else if (is("--profile")) {
       auto v = value("--profile");
       if (!v) return Fail("--profile needs a value");
-      if (*v != "spec" && *v != "osm" && *v != "traefik" && *v != "linkerd") {
+      if (!ParseProfileName(*v)) {
         return Fail("--profile must be spec, osm, traefik or linkerd, not '" + *v + "'");
       }
       o->profile = *v;
+      o->profile_given = true;
+    } else if (is("--suppress")) {
+      auto v = value("--suppress");
+      if (!v) return Fail("--suppress needs CODE or CODE=kind/namespace/name");
+      if (auto sup = Suppression::Parse(*v); !sup.ok()) return Fail(sup.status().message());
+      o->suppress.push_back(*v);
+    } else if (is("--config")) {
+      auto v = value("--config");
+      if (!v) return Fail("--config needs a file");
+      o->config = *v;
+    } else if (is("--intents")) {
+      auto v = value("--intents");
+      if (!v) return Fail("--intents needs a file");
+      o->intents = *v;
+    } else if (a == "--include-deny") {
+      o->include_deny = true;
+    } else if (a == "--exact-headers") {
+      o->query.exact_headers = true;
+    } else if (is("--from") || is("--to") || is("--to-identity") || is("--method") || is("--path") ||
+               is("--port") || is("--header")) {
+      std::string flag = a.substr(0, a.find('='));
+      auto v = value(flag.c_str());
+      if (!v) return Fail(flag + " needs a value");
+      if (flag == "--from") o->query.from = *v;
+      if (flag == "--to") o->query.to = *v;
+      if (flag == "--to-identity") o->query.to_identity = *v;
+      if (flag == "--method") o->query.method = *v;
+      if (flag == "--path") o->query.path = *v;
+      if (flag == "--port") {
+        char* end = nullptr;
+        long p = std::strtol(v->c_str(), &end, 10);
+        if (end == v->c_str() || *end != '\0' || p < 1 || p > 65535) return Fail("--port must be 1-65535");
+        o->query.port = static_cast<int>(p);
+      }
+      if (flag == "--header") {
+        auto eq = v->find('=');
+        if (eq == std::string::npos || eq == 0) return Fail("--header must be NAME=VALUE");
+        o->query.headers.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+      }
     } else if (is("--output") || a == "-o") {
       auto v = value(a == "-o" ? "-o" : "--output");
       if (!v || v->empty()) return Fail("-o needs a file name");
@@ -127,14 +193,27 @@ int ParseArgs(int argc, char** argv, Options* o) {
       o->paths.push_back(a);
     }
   }
-  if (o->command != "verify" && o->command != "model" && o->command != "codes") {
+  static const std::map<std::string, std::vector<std::string>> kFormats = {
+      {"verify", {"text", "json", "sarif", "junit"}},
+      {"reach", {"text", "json"}},
+      {"query", {"text", "json"}},
+      {"model", {"json"}},
+      {"codes", {"text", "json"}}};
+  auto formats = kFormats.find(o->command);
+  if (formats == kFormats.end()) {
     return Fail("unknown command '" + o->command + "' (see meshproof --help)");
   }
   if (o->command == "model" && !format_given) o->format = "json";
-  const bool json_only = o->command == "model";
-  if (o->format != "json" && (json_only || o->format != "text")) {
-    return Fail("--format " + o->format + " is not available for " + o->command +
-                (json_only ? " (json only)" : " (text or json)"));
+  if (std::find(formats->second.begin(), formats->second.end(), o->format) == formats->second.end()) {
+    std::string list;
+    for (const auto& f : formats->second) list += (list.empty() ? "" : ", ") + f;
+    return Fail("--format " + o->format + " is not available for " + o->command + " (" + list + ")");
+  }
+  if (o->command == "query") {
+    if (o->query.from.empty()) return Fail("query needs --from NS/SERVICEACCOUNT");
+    if (o->query.to.empty() == o->query.to_identity.empty()) {
+      return Fail("query needs exactly one of --to NS/SERVICE or --to-identity NS/SERVICEACCOUNT");
+    }
   }
   if (o->command != "codes" && o->paths.empty()) {
     return Fail(o->command + " needs at least one PATH (a file, a folder or -)");
@@ -167,8 +246,64 @@ nlohmann::json Envelope(const Options& o) {
                         {"inputs", o.paths}};
 }
 
-int RunVerify(const Options& o, const LoadResult& r) {
-  const Diagnostics& diags = r.diagnostics;
+// Settings: --config, else .meshproof.yaml next to the inputs; flags override the file.
+// Returns false (after reporting) when the configuration cannot be used.
+bool ResolveSettings(Options* o, LoadResult* r, VerifyOptions* vo) {
+  std::string path = o->config;
+  if (path.empty()) {
+    if (auto found = FindConfig(o->paths)) path = *found;
+  }
+  if (!path.empty()) {
+    auto c = LoadConfig(path);
+    if (!c.ok()) {
+      std::cerr << "meshproof: " << c.status().message() << "\n";
+      return false;
+    }
+    vo->config = std::move(*c);
+  }
+  const std::size_t from_config = vo->config.intents.size();
+  if (!o->intents.empty()) {
+    auto in = LoadIntents(o->intents);
+    if (!in.ok()) {
+      std::cerr << "meshproof: " << in.status().message() << "\n";
+      return false;
+    }
+    auto& list = vo->config.intents;
+    list.insert(list.end(), in->begin(), in->end());
+  }
+  // Intents point into their file: register it so findings can name and quote it.
+  std::map<std::string, FileId> files;
+  auto file_id = [&](const std::string& p) {
+    auto it = files.find(p);
+    if (it != files.end()) return it->second;
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return files[p] = r->sources.Add(p, ss.str());
+  };
+  for (std::size_t i = 0; i < vo->config.intents.size(); ++i) {
+    vo->config.intents[i].loc.file = file_id(i < from_config ? path : o->intents);
+  }
+  if (!o->profile_given && vo->config.profile) {
+    if (!ParseProfileName(*vo->config.profile)) {
+      std::cerr << "meshproof: " << path << ": profile must be spec, osm, traefik or linkerd\n";
+      return false;
+    }
+    o->profile = *vo->config.profile;
+  }
+  if (!o->fail_on_given && vo->config.fail_on) {
+    o->fail_on = *vo->config.fail_on == "never" ? std::nullopt : ParseSeverity(*vo->config.fail_on);
+  }
+  for (const std::string& s : o->suppress) vo->config.suppressions.push_back(*Suppression::Parse(s));
+  vo->profile = *ParseProfileName(o->profile);
+  return true;
+}
+
+int RunVerify(Options o, LoadResult& r) {
+  VerifyOptions vo;
+  if (!ResolveSettings(&o, &r, &vo)) return kExitCannotRun;
+  std::size_t suppressed = 0;
+  const Diagnostics diags = Verify(r, vo, &suppressed);
   std::size_t failing = 0;
   for (const Diagnostic& d : diags.items()) {
     if (o.fail_on && d.severity >= *o.fail_on) ++failing;
@@ -181,12 +316,17 @@ int RunVerify(const Options& o, const LoadResult& r) {
                     {"infos", diags.Count(Severity::kInfo)},
                     {"objects", r.model.ObjectCount()},
                     {"files", r.files_read},
+                    {"suppressed", suppressed},
                     {"skipped", r.model.skipped}};
     j["diagnostics"] = nlohmann::json::array();
     for (const Diagnostic& d : diags.items()) j["diagnostics"].push_back(DiagnosticToJson(d, r.sources));
     j["failures"] = nlohmann::json::array();
     for (const Status& s : r.failures) j["failures"].push_back(s.message());
     out = j.dump(2) + "\n";
+  } else if (o.format == "sarif") {
+    out = RenderSarif(diags.items(), r.sources, LocatorFor(r.model)).dump(2) + "\n";
+  } else if (o.format == "junit") {
+    out = RenderJunit(diags.items(), r.sources, o.fail_on);
   } else {
     for (const Diagnostic& d : diags.items()) {
       if (o.quiet && !(o.fail_on && d.severity >= *o.fail_on)) continue;
@@ -200,6 +340,7 @@ int RunVerify(const Options& o, const LoadResult& r) {
              Plural(diags.Count(Severity::kInfo), "info") + " in " +
              Plural(r.model.ObjectCount(), "object") + " from " + Plural(r.files_read, "file");
       if (skipped > 0) out += " (" + std::to_string(skipped) + " of other kinds skipped)";
+      if (suppressed > 0) out += " (" + std::to_string(suppressed) + " suppressed)";
       out += " [profile " + o.profile + "]\n";
     }
   }
@@ -207,6 +348,133 @@ int RunVerify(const Options& o, const LoadResult& r) {
   for (const Status& s : r.failures) std::cerr << "meshproof: " << s.message() << "\n";
   if (!r.failures.empty()) return kExitCannotRun;
   return failing > 0 ? kExitFindings : kExitClean;
+}
+
+std::string ShareText(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%%", share * 100);
+  return buf;
+}
+
+int RunReach(Options o, LoadResult& r) {
+  VerifyOptions vo;
+  if (!ResolveSettings(&o, &r, &vo)) return kExitCannotRun;
+  RouteGraph g = CompileGraph(r.model, GetProfile(vo.profile));
+  std::vector<ReachEntry> matrix = ReachMatrix(g, o.include_deny);
+  std::string out;
+  if (o.format == "json") {
+    nlohmann::json j = Envelope(o);
+    j["profile"] = o.profile;
+    j["entries"] = nlohmann::json::array();
+    for (const ReachEntry& e : matrix) {
+      nlohmann::json recv = nlohmann::json::array();
+      for (const auto& pr : e.receivers) {
+        nlohmann::json targets = nlohmann::json::array();
+        for (std::size_t t : pr.access.targets) {
+          const auto& tt = r.model.traffic_targets[t];
+          targets.push_back(tt.meta.namespace_ + "/" + tt.meta.name);
+        }
+        recv.push_back({{"identity", g.identities()[pr.identity].key()},
+                        {"backend", g.services()[pr.backend].key()},
+                        {"targetPort", pr.target_port},
+                        {"share", pr.share},
+                        {"allowed", DescribeAccess(g, pr.access)},
+                        {"trafficTargets", targets}});
+      }
+      j["entries"].push_back({{"source", g.identities()[e.source].key()},
+                              {"destination", g.services()[e.service].key()},
+                              {"port", e.port},
+                              {"protocol", PortProtocolName(e.protocol)},
+                              {"verdict", VerdictName(e.verdict)},
+                              {"deniedShare", e.denied_share},
+                              {"receivers", recv}});
+    }
+    out = j.dump(2) + "\n";
+  } else {
+    char line[512];
+    std::snprintf(line, sizeof line, "%-36s %-40s %-10s %-8s %s\n", "SOURCE", "DESTINATION", "PORT", "VERDICT",
+                  "ALLOWED (granting TrafficTargets)");
+    out += line;
+    for (const ReachEntry& e : matrix) {
+      std::string detail;
+      std::set<std::string> seen;  // one line per receiving identity and what it allows
+      for (const auto& pr : e.receivers) {
+        std::string targets;
+        for (std::size_t t : pr.access.targets) targets += (targets.empty() ? "" : ", ") + r.model.traffic_targets[t].meta.name;
+        std::string item = g.identities()[pr.identity].key() + ": " + DescribeAccess(g, pr.access);
+        if (!targets.empty()) item += " (" + targets + ")";
+        if (!seen.insert(item).second) continue;
+        detail += (detail.empty() ? "" : "; ") + item;
+      }
+      std::string verdict = VerdictName(e.verdict);
+      if (e.verdict == Verdict::kPartial) verdict += " " + ShareText(e.denied_share) + " denied";
+      std::string port = std::to_string(e.port) + "/" + PortProtocolName(e.protocol);
+      std::snprintf(line, sizeof line, "%-36s %-40s %-10s %-8s ", g.identities()[e.source].key().c_str(),
+                    g.services()[e.service].key().c_str(), port.c_str(), verdict.c_str());
+      out += line + detail + "\n";
+    }
+    out += "meshproof reach: " + std::to_string(matrix.size()) + (matrix.size() == 1 ? " entry" : " entries") +
+           " [profile " + o.profile + "]\n";
+  }
+  if (!Emit(o, out)) return kExitCannotRun;
+  for (const Status& s : r.failures) std::cerr << "meshproof: " << s.message() << "\n";
+  return r.failures.empty() ? kExitClean : kExitCannotRun;
+}
+
+int RunQuery(Options o, LoadResult& r) {
+  VerifyOptions vo;
+  if (!ResolveSettings(&o, &r, &vo)) return kExitCannotRun;
+  RouteGraph g = CompileGraph(r.model, GetProfile(vo.profile));
+  QueryAnswer a = Query(g, o.query);
+  std::string out;
+  auto witness_json = [&](const Witness& w) {
+    nlohmann::json h = nlohmann::json::object();
+    for (const auto& [k, v] : w.headers) h[k] = v;
+    return nlohmann::json{{"source", w.source}, {"destination", w.destination}, {"port", w.port},
+                          {"method", w.method}, {"path", w.path}, {"headers", h}};
+  };
+  if (o.format == "json") {
+    nlohmann::json j = Envelope(o);
+    j["verdict"] = VerdictName(a.verdict);
+    j["deniedShare"] = a.denied_share;
+    j["witness"] = a.verdict == Verdict::kDeny ? nlohmann::json(nullptr) : witness_json(a.witness);
+    if (!a.problem.empty()) j["problem"] = a.problem;
+    j["ports"] = nlohmann::json::array();
+    for (const auto& p : a.ports) {
+      nlohmann::json because = nlohmann::json::array();
+      for (const auto& b : p.because) {
+        because.push_back({{"identity", b.identity}, {"trafficTarget", b.traffic_target}, {"routes", b.routes}});
+      }
+      j["ports"].push_back({{"port", p.port}, {"protocol", PortProtocolName(p.protocol)},
+                            {"verdict", VerdictName(p.verdict)}, {"deniedShare", p.denied_share},
+                            {"because", because}, {"blocked", p.lacks}});
+    }
+    out = j.dump(2) + "\n";
+  } else {
+    out += std::string(VerdictName(a.verdict));
+    if (a.verdict == Verdict::kPartial) out += " (" + ShareText(a.denied_share) + " of these requests are denied)";
+    out += "\n";
+    if (!a.problem.empty()) out += "  " + a.problem + "\n";
+    if (a.verdict != Verdict::kDeny) {
+      const Witness& w = a.witness;
+      out += "  witness: " + w.source + " -> " + w.destination + ":" + std::to_string(w.port);
+      if (!w.method.empty()) out += " " + w.method;
+      if (!w.path.empty()) out += " " + w.path;
+      for (const auto& [k, v] : w.headers) out += " " + k + ": " + v;
+      out += "\n";
+    }
+    for (const auto& p : a.ports) {
+      out += "  port " + std::to_string(p.port) + "/" + PortProtocolName(p.protocol) + ": " + VerdictName(p.verdict) + "\n";
+      for (const auto& b : p.because) {
+        out += "    because " + b.traffic_target + " allows it on " + b.identity + " (" + b.routes + ")\n";
+      }
+      for (const auto& l : std::set<std::string>(p.lacks.begin(), p.lacks.end())) out += "    blocked: " + l + "\n";
+    }
+  }
+  if (!Emit(o, out)) return kExitCannotRun;
+  for (const Status& s : r.failures) std::cerr << "meshproof: " << s.message() << "\n";
+  if (!r.failures.empty()) return kExitCannotRun;
+  return a.verdict == Verdict::kAllow ? 0 : 1;
 }
 
 int RunModel(const Options& o, const LoadResult& r) {
@@ -252,6 +520,8 @@ int Main(int argc, char** argv) {
   lo.default_namespace = o.namespace_;
   LoadResult r = LoadPaths(o.paths, lo);
   if (o.command == "model") return RunModel(o, r);
+  if (o.command == "reach") return RunReach(o, r);
+  if (o.command == "query") return RunQuery(o, r);
   return RunVerify(o, r);
 }
 

@@ -399,6 +399,7 @@ class ObjectConverter {
       meta_.api_version = std::string(schema::SmiGroup(k)) + "/" + VersionName(version);
       meta_.api_version_inferred = true;
     }
+    meta_.smi_version = version;
     RecordFields();
     ValidateSmi(k, version);
     switch (k) {

@@ -41,6 +41,9 @@ struct ObjectMeta {
   std::string kind;
   std::string api_version;
   bool api_version_inferred = false;
+  /// For SMI kinds, N of the v1alphaN read (after inference); 0 for Kubernetes kinds. Only
+  /// a Profile's served-version table interprets it.
+  int smi_version = 0;
   std::string namespace_;  // empty only for cluster-scoped kinds (Namespace)
   bool namespace_defaulted = false;  // metadata.namespace absent: --namespace applied
   std::string name;

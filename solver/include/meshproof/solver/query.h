@@ -1,0 +1,57 @@
+// query.h: one question, "may this source send a request of this shape there?".
+//
+// Fields left out are open: the answer is `allow` when some request of that shape is
+// allowed on every receiver (and the witness is such a request), `partial` when it is
+// allowed on some receivers only (denied_share of the requests fail), `deny` when none.
+// Across ports (port left out) the best port answers. Concrete methods, paths and headers
+// are matched with RE2 under the profile's anchoring; open ones are admitted by any
+// granting match (route-level witnesses for open fields come with the route-level solver).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "meshproof/engine/graph.h"
+#include "meshproof/solver/reach.h"
+
+namespace meshproof {
+
+struct QueryRequest {
+  std::string from;         // "ns/serviceaccount"
+  std::string to;           // "ns/service", or
+  std::string to_identity;  // "ns/serviceaccount"
+  std::optional<int> port;  // a Service port (to) or a pod port (to_identity)
+  std::optional<std::string> method;
+  std::optional<std::string> path;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool exact_headers = false;  // the request carries exactly these headers and no others
+};
+
+struct QueryAnswer {
+  /// Non-empty when the question names something that does not exist; verdict is deny.
+  std::string problem;
+  Verdict verdict = Verdict::kDeny;
+  double denied_share = 1;
+  Witness witness;  // the request the verdict is about (allowed one when allow/partial)
+
+  struct Because {  // one per receiving identity that allows it
+    std::string identity;
+    std::string traffic_target;
+    std::string routes;  // "all", or "group/match" names
+  };
+  struct PerPort {
+    int port = 0;
+    PortProtocol protocol = PortProtocol::kHttp;
+    Verdict verdict = Verdict::kDeny;
+    double denied_share = 1;
+    std::vector<Because> because;
+    std::vector<std::string> lacks;  // blocked-path explanation for denying receivers
+  };
+  std::vector<PerPort> ports;
+};
+
+QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request);
+
+}  // namespace meshproof

@@ -1,0 +1,29 @@
+// verify.h: the whole `meshproof verify` pipeline over loaded manifests, for the CLI and
+// the Python module alike: compile under the profile, run every check, evaluate intents,
+// then apply the user's configuration (severity overrides, suppressions).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "meshproof/engine/config.h"
+#include "meshproof/engine/diagnostics.h"
+#include "meshproof/engine/loader.h"
+#include "meshproof/engine/profile.h"
+
+namespace meshproof {
+
+struct VerifyOptions {
+  ProfileId profile = ProfileId::kSpec;
+  Config config;  // severity overrides, suppressions, requireWeightSum, intents
+  bool portability = true;
+};
+
+/// Every finding about `loaded` (its load diagnostics included), sorted by location, with
+/// the configuration applied. Suppressed findings are dropped; `suppressed` (optional)
+/// receives how many were.
+Diagnostics Verify(const LoadResult& loaded, const VerifyOptions& options,
+                   std::size_t* suppressed = nullptr);
+
+}  // namespace meshproof

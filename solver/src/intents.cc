@@ -1,0 +1,78 @@
+#include "meshproof/solver/intents.h"
+
+#include <algorithm>
+#include <set>
+
+#include "meshproof/solver/query.h"
+
+namespace meshproof {
+namespace {
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::set<std::string> unique(v.begin(), v.end());
+  std::string out;
+  for (const auto& s : unique) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+}  // namespace
+
+void CheckIntents(const RouteGraph& graph, const std::vector<Intent>& intents, Diagnostics* out) {
+  for (const Intent& in : intents) {
+    std::vector<std::string> sources;
+    if (in.from == "*") {
+      for (const Identity& id : graph.identities()) {
+        if (std::find(in.except.begin(), in.except.end(), id.key()) == in.except.end()) {
+          sources.push_back(id.key());
+        }
+      }
+    } else {
+      sources.push_back(in.from);
+    }
+    for (const std::string& src : sources) {
+      QueryRequest q;
+      q.from = src;
+      q.to = in.to;
+      q.to_identity = in.to_identity;
+      q.port = in.port;
+      q.method = in.method;
+      q.path = in.path;
+      q.headers = in.headers;
+      QueryAnswer a = Query(graph, q);
+      const std::string dest = in.to.empty() ? in.to_identity : in.to;
+      if (in.allow && a.verdict != Verdict::kAllow) {
+        std::string why = a.problem;
+        for (const auto& p : a.ports) {
+          if (p.verdict == Verdict::kAllow) continue;
+          std::string l = Joined(p.lacks);
+          if (!l.empty()) why += (why.empty() ? "" : "; ") + std::string("port ") + std::to_string(p.port) + ": " + l;
+        }
+        Diagnostic& d = out->Report(DiagCode::MP5001, in.loc,
+                                    "intent violated: " + in.text + ": " + src + " -> " + dest + " is " +
+                                        (a.verdict == Verdict::kPartial ? "only partly allowed" : "denied") +
+                                        (why.empty() ? "" : " (" + why + ")"));
+        d.witness = a.witness;
+      } else if (!in.allow && a.verdict != Verdict::kDeny) {
+        std::string by;
+        std::set<std::string> targets;
+        for (const auto& p : a.ports) {
+          for (const auto& b : p.because) {
+            if (targets.insert(b.traffic_target).second) {
+              by += (by.empty() ? "" : ", ") + b.traffic_target + " (" + b.routes + ")";
+            }
+          }
+        }
+        Diagnostic& d = out->Report(DiagCode::MP5002, in.loc,
+                                    "intent violated: " + in.text + ": " + src + " -> " + dest +
+                                        " is allowed by TrafficTarget " + by);
+        for (const std::string& t : targets) {
+          auto slash = t.find('/');
+          d.related.push_back(ObjectRef{"TrafficTarget", t.substr(0, slash), t.substr(slash + 1)});
+        }
+        d.witness = a.witness;
+      }
+    }
+  }
+}
+
+}  // namespace meshproof

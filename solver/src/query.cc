@@ -1,0 +1,334 @@
+#include "meshproof/solver/query.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <set>
+
+#include "meshproof/solver/intents.h"
+
+namespace meshproof {
+namespace {
+
+bool RegexAdmits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
+  RE2 re(pattern, RE2::Quiet);
+  if (!re.ok()) return false;
+  RE2::Anchor anchor = anchoring == RegexAnchoring::kFull     ? RE2::ANCHOR_BOTH
+                       : anchoring == RegexAnchoring::kPrefix ? RE2::ANCHOR_START
+                                                              : RE2::UNANCHORED;
+  return re.Match(value, 0, value.size(), anchor, nullptr, 0);
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::pair<std::string, std::string> SplitRef(const std::string& ref) {
+  auto slash = ref.find('/');
+  if (slash == std::string::npos) return {"", ref};
+  return {ref.substr(0, slash), ref.substr(slash + 1)};
+}
+
+class Querier {
+ public:
+  Querier(const RouteGraph& g, const QueryRequest& q) : g_(g), m_(g.model()), q_(q) {}
+
+  QueryAnswer Run() {
+    QueryAnswer a;
+    a.witness.source = q_.from;
+    a.witness.destination = q_.to.empty() ? q_.to_identity : q_.to;
+    a.witness.method = q_.method.value_or("");
+    a.witness.path = q_.path.value_or("");
+    a.witness.headers = q_.headers;
+    auto [sns, sname] = SplitRef(q_.from);
+    IdentityId src = g_.FindIdentity(sns, sname);
+    struct Target {
+      int port;
+      PortProtocol protocol;
+      std::vector<std::pair<IdentityId, int>> receivers;
+      std::vector<double> shares;
+    };
+    std::vector<Target> targets;
+    if (!q_.to.empty()) {
+      auto [ns, name] = SplitRef(q_.to);
+      ServiceId sid = g_.FindService(ns, name);
+      if (sid == kNoId) {
+        a.problem = "Service " + q_.to + " does not exist";
+        return a;
+      }
+      for (const auto& p : g_.services()[sid].ports) {
+        if (q_.port && *q_.port != p.port) continue;
+        Target t{p.port, p.protocol, {}, {}};
+        for (const Receiver& r : ResolveRequest(g_, sid, p.port)) {
+          t.receivers.emplace_back(r.identity, r.target_port);
+          t.shares.push_back(r.share);
+        }
+        targets.push_back(std::move(t));
+      }
+      if (targets.empty()) a.problem = q_.port ? q_.to + " has no port " + std::to_string(*q_.port) : q_.to + " has no ports";
+    } else {
+      auto [ns, name] = SplitRef(q_.to_identity);
+      IdentityId id = g_.FindIdentity(ns, name);
+      std::set<std::pair<int, PortProtocol>> ports;
+      if (id != kNoId) {
+        for (ServiceId sid : g_.ServicesOf(id)) {
+          const ServiceNode& s = g_.services()[sid];
+          for (const auto& p : s.ports) {
+            for (std::size_t i = 0; i < s.endpoints.size(); ++i) {
+              if (s.endpoints[i].identity == id && p.target_ports[i]) ports.insert({p.target_ports[i], p.protocol});
+            }
+          }
+        }
+        std::set<int> seen;
+        for (const auto& p : ports) seen.insert(p.first);
+        for (std::size_t w : g_.identities()[id].workloads) {
+          for (const auto& cp : m_.workloads[w].ports) {
+            if (!seen.count(cp.port)) ports.insert({cp.port, PortProtocol::kHttp});
+          }
+        }
+      }
+      if (q_.port) {
+        std::set<std::pair<int, PortProtocol>> only;
+        for (const auto& p : ports) {
+          if (p.first == *q_.port) only.insert(p);
+        }
+        if (only.empty()) only.insert({*q_.port, PortProtocol::kHttp});
+        ports = only;
+      }
+      if (id == kNoId) {
+        a.problem = "identity " + q_.to_identity + " runs no workload and no TrafficTarget names it";
+        return a;
+      }
+      for (auto [port, proto] : ports) targets.push_back(Target{port, proto, {{id, port}}, {1.0}});
+      if (targets.empty()) a.problem = q_.to_identity + " exposes no port; give --port";
+    }
+    for (const Target& t : targets) {
+      QueryAnswer::PerPort pp;
+      pp.port = t.port;
+      pp.protocol = t.protocol;
+      double allowed = 0, total = 0;
+      std::set<std::tuple<std::string, std::string, std::string>> because;
+      for (std::size_t i = 0; i < t.receivers.size(); ++i) {
+        auto [dest, pod_port] = t.receivers[i];
+        total += t.shares[i];
+        PortAccess acc = (src != kNoId && pod_port) ? g_.Access(src, dest, pod_port, t.protocol) : PortAccess{};
+        if (src == kNoId && !g_.profile().evaluates_access && pod_port) acc.level = PortAccess::Level::kAll;
+        std::vector<std::pair<std::size_t, std::string>> admitted;  // traffic target, route
+        if (acc.level == PortAccess::Level::kAll) {
+          for (std::size_t tt : acc.targets) admitted.emplace_back(tt, "all");
+          if (acc.targets.empty()) admitted.emplace_back(SIZE_MAX, "all");
+        } else if (acc.level == PortAccess::Level::kSomeRoutes) {
+          for (const GrantedMatch& gm : acc.matches) {
+            const HTTPRouteGroup& grp = m_.http_route_groups[gm.group];
+            const HttpMatch& hm = grp.matches[gm.match];
+            if (!Admits(hm)) continue;
+            for (std::size_t tt : TargetsGranting(dest, gm)) admitted.emplace_back(tt, grp.meta.name + "/" + hm.name);
+          }
+        }
+        if (admitted.empty()) {
+          pp.lacks.push_back(Explain(src, dest, pod_port, t.protocol));
+          continue;
+        }
+        allowed += t.shares[i];
+        for (const auto& [tt, route] : admitted) {
+          std::string name = tt == SIZE_MAX ? std::string("(access not enforced by ") + g_.profile().name + ")"
+                                             : m_.traffic_targets[tt].meta.namespace_ + "/" + m_.traffic_targets[tt].meta.name;
+          because.insert({g_.identities()[dest].key(), name, route});
+        }
+      }
+      for (const auto& [id, tt, route] : because) {
+        // Merge the routes of one TrafficTarget on one identity into one line.
+        if (!pp.because.empty() && pp.because.back().identity == id && pp.because.back().traffic_target == tt) {
+          pp.because.back().routes += ", " + route;
+        } else {
+          pp.because.push_back({id, tt, route});
+        }
+      }
+      if (total <= 0 || allowed <= 0) {
+        pp.verdict = Verdict::kDeny;
+        pp.denied_share = 1;
+      } else if (allowed >= total - 1e-12) {
+        pp.verdict = Verdict::kAllow;
+        pp.denied_share = 0;
+      } else {
+        pp.verdict = Verdict::kPartial;
+        pp.denied_share = 1 - allowed / total;
+      }
+      a.ports.push_back(std::move(pp));
+    }
+    // The best port answers ("some request of that shape").
+    const QueryAnswer::PerPort* best = nullptr;
+    for (const auto& p : a.ports) {
+      if (best == nullptr || p.verdict > best->verdict ||
+          (p.verdict == best->verdict && p.denied_share < best->denied_share)) {
+        best = &p;
+      }
+    }
+    if (best != nullptr) {
+      a.verdict = best->verdict;
+      a.denied_share = best->denied_share;
+      a.witness.port = best->port;
+      if (best->protocol == PortProtocol::kHttp && a.verdict != Verdict::kDeny) {
+        if (a.witness.method.empty()) a.witness.method = WitnessMethod(*best);
+        if (a.witness.path.empty() && AllRoutes(*best)) a.witness.path = "/";
+      }
+    }
+    return a;
+  }
+
+ private:
+  bool Admits(const HttpMatch& hm) const {
+    if (q_.exact_headers) {
+      // Every header the match requires must be among the given ones.
+      for (const HeaderMatch& h : hm.headers) {
+        bool present = std::any_of(q_.headers.begin(), q_.headers.end(),
+                                   [&](const auto& kv) { return Lower(kv.first) == Lower(h.name); });
+        if (!present) return false;
+      }
+    }
+    // Open fields admit anything; headers the query does not give are open unless exact.
+    std::vector<std::pair<std::string, std::string>> headers = q_.headers;
+    if (!q_.exact_headers) {
+      for (const HeaderMatch& h : hm.headers) {
+        bool given = std::any_of(headers.begin(), headers.end(),
+                                 [&](const auto& kv) { return Lower(kv.first) == Lower(h.name); });
+        if (!given) return MatchAdmitsOpenHeader(hm, h.name);
+      }
+    }
+    return MatchAdmits(hm, g_.profile(), q_.method.value_or(""), q_.path.value_or(""), headers);
+  }
+  // With a header left open, the match admits the request when the rest of it fits.
+  bool MatchAdmitsOpenHeader(const HttpMatch& hm, const std::string& open) const {
+    HttpMatch copy = hm;
+    copy.headers.erase(std::remove_if(copy.headers.begin(), copy.headers.end(),
+                                      [&](const HeaderMatch& h) { return Lower(h.name) == Lower(open); }),
+                       copy.headers.end());
+    return Admits(copy);
+  }
+
+  std::vector<std::size_t> TargetsGranting(IdentityId dest, const GrantedMatch& gm) const {
+    std::vector<std::size_t> out;
+    for (GrantId gid : g_.GrantsTo(dest)) {
+      const Grant& gr = g_.grants()[gid];
+      for (const GrantedMatch& x : gr.http_matches) {
+        if (x.group == gm.group && x.match == gm.match) {
+          out.push_back(gr.target);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  std::string WitnessMethod(const QueryAnswer::PerPort& p) const {
+    (void)p;
+    return "GET";
+  }
+  static bool AllRoutes(const QueryAnswer::PerPort& p) {
+    return std::all_of(p.because.begin(), p.because.end(), [](const auto& b) { return b.routes == "all"; });
+  }
+
+  // The blocked-path explanation for one receiver: the nearest grants and what each lacks.
+  std::string Explain(IdentityId src, IdentityId dest, int pod_port, PortProtocol proto) const {
+    const std::string d = g_.identities()[dest].key();
+    if (pod_port == 0) return "the target port does not resolve on " + d + "'s pods";
+    std::vector<std::string> out;
+    for (GrantId gid : g_.GrantsTo(dest)) {
+      const Grant& gr = g_.grants()[gid];
+      const TrafficTarget& t = m_.traffic_targets[gr.target];
+      const std::string name = "TrafficTarget " + t.meta.namespace_ + "/" + t.meta.name;
+      if (!gr.applied) {
+        out.push_back(name + " is ignored by " + g_.profile().name + ": " + gr.ignored_because);
+        continue;
+      }
+      if (src == kNoId || std::find(gr.sources.begin(), gr.sources.end(), src) == gr.sources.end()) {
+        std::string srcs;
+        for (IdentityId s : gr.sources) srcs += (srcs.empty() ? "" : ", ") + g_.identities()[s].key();
+        out.push_back(name + " allows other sources (" + (srcs.empty() ? "none" : srcs) + ")");
+        continue;
+      }
+      if (gr.port && *gr.port != pod_port) {
+        out.push_back(name + " allows port " + std::to_string(*gr.port) + ", not " + std::to_string(pod_port));
+        continue;
+      }
+      PortAccess acc = g_.Access(src, dest, pod_port, proto);
+      if (acc.level == PortAccess::Level::kNone) {
+        if (gr.has_tcp_rules && !gr.tcp_all_ports && proto != PortProtocol::kUdp) {
+          std::string ports;
+          for (int p : gr.tcp_ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+          out.push_back(name + " opens TCP ports " + (ports.empty() ? "none" : ports) + ", not " + std::to_string(pod_port));
+        } else if (gr.has_http_rules && gr.http_matches.empty()) {
+          out.push_back(name + " grants no HTTP match (missing route object, or match names it does not have)");
+        } else {
+          out.push_back(name + " grants nothing on this " + std::string(PortProtocolName(proto)) + " port");
+        }
+        continue;
+      }
+      std::vector<std::string> lacks;
+      for (const GrantedMatch& gm : gr.http_matches) {
+        const HttpMatch& hm = m_.http_route_groups[gm.group].matches[gm.match];
+        lacks.push_back(hm.name + ": " + WhatLacks(hm));
+      }
+      std::string l;
+      for (const auto& x : lacks) l += (l.empty() ? "" : ", ") + x;
+      out.push_back(name + " allows only matches that do not admit this request (" + l + ")");
+    }
+    if (out.empty()) return "no TrafficTarget names " + d + " as destination";
+    std::string s;
+    for (const auto& o : out) s += (s.empty() ? "" : "; ") + o;
+    return s;
+  }
+
+  std::string WhatLacks(const HttpMatch& hm) const {
+    if (q_.method && !hm.methods.empty() &&
+        std::none_of(hm.methods.begin(), hm.methods.end(), [&](const std::string& m) { return m == "*" || m == *q_.method; })) {
+      std::string ms;
+      for (const auto& m : hm.methods) ms += (ms.empty() ? "" : "|") + m;
+      return "method " + *q_.method + " not allowed (" + ms + ")";
+    }
+    if (q_.path && hm.path_regex && !RegexAdmits(*hm.path_regex, *q_.path, g_.profile().path_anchoring)) {
+      return "path " + *q_.path + " not matched by " + *hm.path_regex;
+    }
+    for (const HeaderMatch& h : hm.headers) {
+      bool given = std::any_of(q_.headers.begin(), q_.headers.end(),
+                               [&](const auto& kv) { return Lower(kv.first) == Lower(h.name); });
+      if (!given && q_.exact_headers) return "header " + h.name + " missing";
+      if (given) return "header " + h.name + " does not match " + h.value;
+    }
+    return "does not match";
+  }
+
+  const RouteGraph& g_;
+  const MeshModel& m_;
+  const QueryRequest& q_;
+};
+
+}  // namespace
+
+bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::string& method,
+                 const std::string& path,
+                 const std::vector<std::pair<std::string, std::string>>& headers) {
+  if (!match.methods.empty() && !method.empty()) {
+    bool ok = std::any_of(match.methods.begin(), match.methods.end(),
+                          [&](const std::string& m) { return m == "*" || m == method; });
+    if (!ok) return false;
+  }
+  if (match.path_regex && !path.empty() && !RegexAdmits(*match.path_regex, path, profile.path_anchoring)) {
+    return false;
+  }
+  for (const HeaderMatch& h : match.headers) {
+    bool ok = false;
+    for (const auto& [name, value] : headers) {
+      if (Lower(name) == Lower(h.name) && RegexAdmits(h.value, value, profile.header_anchoring)) ok = true;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request) {
+  return Querier(graph, request).Run();
+}
+
+}  // namespace meshproof
