@@ -38,6 +38,9 @@ void CheckIntents(const RouteGraph& graph, const std::vector<Intent>& intents, D
       q.method = in.method;
       q.path = in.path;
       q.headers = in.headers;
+      // allow: this request, carrying only the headers given, must work. deny: no request
+      // of this shape may work, whatever headers it carries.
+      q.exact_headers = in.allow;
       QueryAnswer a = Query(graph, q);
       const std::string dest = in.to.empty() ? in.to_identity : in.to;
       if (in.allow && a.verdict != Verdict::kAllow) {
