@@ -76,7 +76,7 @@ std::string GenerateMeshYaml(const MeshGenOptions& o) {
       if (rng() % 4 == 0) y += "    headers:\n    - x-tenant: '^(acme|globex)$'\n";
     }
     y += "---\napiVersion: specs.smi-spec.io/v1alpha4\nkind: TCPRoute\nmetadata:\n  name: " + s +
-         "-admin\n  namespace: " + ns + "\nspec:\n  matches:\n    ports: [9000]\n---\n";
+         "-admin\n  namespace: " + ns + "\nspec:\n  matches:\n    ports: [8080, 9000]\n---\n";
     for (int t = 0; t < o.targets_per_service; ++t) {
       int src = static_cast<int>((i + 1 + rng() % static_cast<std::uint64_t>(o.services)) %
                                  static_cast<std::uint64_t>(o.services));

@@ -4,13 +4,22 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "meshproof/engine/config.h"
+#include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
+#include "meshproof/solver/query.h"
+#include "meshproof/solver/reach.h"
+#include "meshproof/solver/render.h"
+#include "meshproof/solver/verify.h"
 
 namespace py = pybind11;
 
@@ -47,25 +56,70 @@ py::object ToPython(const nlohmann::json& j) {
   }
 }
 
+ProfileId ProfileOrThrow(const std::string& name) {
+  auto p = ParseProfileName(name);
+  if (!p) throw std::invalid_argument("profile must be spec, osm, traefik or linkerd, not '" + name + "'");
+  return *p;
+}
+
 // A loaded mesh: immutable after load.
 class Mesh {
  public:
   explicit Mesh(LoadResult r) : r_(std::make_shared<LoadResult>(std::move(r))) {}
 
-  py::list Verify() const {
-    py::list out;
-    for (const Diagnostic& d : r_->diagnostics.items()) {
-      out.append(ToPython(DiagnosticToJson(d, r_->sources)));
+  // Every finding of `meshproof verify` under `profile`, with `config` (a .meshproof.yaml
+  // path) applied when given.
+  py::list Verify(const std::string& profile, const std::optional<std::string>& config) const {
+    VerifyOptions vo;
+    vo.profile = ProfileOrThrow(profile);
+    if (config) {
+      auto c = LoadConfig(*config);
+      if (!c.ok()) throw std::invalid_argument(c.status().message());
+      vo.config = std::move(*c);
+      if (vo.config.profile) vo.profile = ProfileOrThrow(*vo.config.profile);
     }
+    Diagnostics d;
+    {
+      py::gil_scoped_release release;
+      d = meshproof::Verify(*r_, vo);
+    }
+    py::list out;
+    for (const Diagnostic& x : d.items()) out.append(ToPython(DiagnosticToJson(x, r_->sources)));
     return out;
+  }
+
+  py::object Reach(const std::string& profile, bool include_deny) const {
+    RouteGraph g = CompileGraph(r_->model, GetProfile(ProfileOrThrow(profile)));
+    return ToPython(ReachToJson(g, ReachMatrix(g, include_deny)));
+  }
+
+  py::object Query(const std::string& source, const std::optional<std::string>& to,
+                   const std::optional<std::string>& to_identity, std::optional<int> port,
+                   std::optional<std::string> method, std::optional<std::string> path,
+                   const std::map<std::string, std::string>& headers, bool exact_headers,
+                   const std::string& profile) const {
+    if (to.has_value() == to_identity.has_value()) {
+      throw std::invalid_argument("give exactly one of to= (ns/service) or to_identity= (ns/serviceaccount)");
+    }
+    QueryRequest q;
+    q.from = source;
+    q.to = to.value_or("");
+    q.to_identity = to_identity.value_or("");
+    q.port = port;
+    q.method = std::move(method);
+    q.path = std::move(path);
+    q.headers.assign(headers.begin(), headers.end());
+    q.exact_headers = exact_headers;
+    RouteGraph g = CompileGraph(r_->model, GetProfile(ProfileOrThrow(profile)));
+    return ToPython(QueryAnswerToJson(meshproof::Query(g, q)));
   }
   py::object Model() const { return ToPython(ModelToJson(r_->model, r_->sources)); }
   py::dict Summary() const {
     py::dict s;
-    s["errors"] = r_->diagnostics.Count(Severity::kError);
-    s["warnings"] = r_->diagnostics.Count(Severity::kWarning);
-    s["infos"] = r_->diagnostics.Count(Severity::kInfo);
     s["objects"] = r_->model.ObjectCount();
+    py::dict skipped;
+    for (const auto& [k, n] : r_->model.skipped) skipped[py::str(k)] = n;
+    s["skipped"] = skipped;
     s["files"] = r_->files_read;
     s["documents"] = r_->documents;
     return s;
@@ -97,12 +151,22 @@ PYBIND11_MODULE(_core, m) {
   static py::exception<std::runtime_error> load_error(m, "LoadError", PyExc_OSError);
 
   py::class_<Mesh>(m, "Mesh", "Manifests loaded into meshproof's typed model.")
-      .def("verify", &Mesh::Verify,
-           "Every finding as a dict (code, severity, message, resource, location, related, "
-           "witness), sorted by location.")
+      .def("verify", &Mesh::Verify, py::arg("profile") = "spec", py::arg("config") = py::none(),
+           "Every finding of `meshproof verify` as a dict (code, severity, message, resource, "
+           "location, related, witness), sorted by location. `config` is a .meshproof.yaml path.")
+      .def("reach", &Mesh::Reach, py::arg("profile") = "spec", py::arg("include_deny") = false,
+           "The reachability matrix: one dict per (source identity, destination Service, port) "
+           "with verdict allow|partial|deny, deniedShare and the receiving identities.")
+      .def("query", &Mesh::Query, py::arg("source"), py::arg("to") = py::none(),
+           py::arg("to_identity") = py::none(), py::arg("port") = py::none(),
+           py::arg("method") = py::none(), py::arg("path") = py::none(),
+           py::arg("headers") = std::map<std::string, std::string>{}, py::arg("exact_headers") = false,
+           py::arg("profile") = "spec",
+           "May `source` (ns/serviceaccount) send this request? Fields left out are open. Returns "
+           "{verdict, deniedShare, witness, ports: [{port, verdict, because, blocked}]}.")
       .def("model", &Mesh::Model, "The typed model as nested dicts (as `meshproof model`).")
       .def_property_readonly("summary", &Mesh::Summary,
-                             "Counts: errors, warnings, infos, objects, files, documents.")
+                             "What was loaded: objects, files, documents, skipped kinds (findings: verify()).")
       .def_property_readonly("failures", &Mesh::Failures,
                              "Paths that could not be read (empty unless strict=False).")
       .def("text", &Mesh::Text, "The findings rendered as `meshproof verify` prints them.");

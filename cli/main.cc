@@ -23,6 +23,7 @@
 #include "meshproof/engine/render.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/reach.h"
+#include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
 #include "output.h"
 
@@ -364,31 +365,7 @@ int RunReach(Options o, LoadResult& r) {
   std::string out;
   if (o.format == "json") {
     nlohmann::json j = Envelope(o);
-    j["profile"] = o.profile;
-    j["entries"] = nlohmann::json::array();
-    for (const ReachEntry& e : matrix) {
-      nlohmann::json recv = nlohmann::json::array();
-      for (const auto& pr : e.receivers) {
-        nlohmann::json targets = nlohmann::json::array();
-        for (std::size_t t : pr.access.targets) {
-          const auto& tt = r.model.traffic_targets[t];
-          targets.push_back(tt.meta.namespace_ + "/" + tt.meta.name);
-        }
-        recv.push_back({{"identity", g.identities()[pr.identity].key()},
-                        {"backend", g.services()[pr.backend].key()},
-                        {"targetPort", pr.target_port},
-                        {"share", pr.share},
-                        {"allowed", DescribeAccess(g, pr.access)},
-                        {"trafficTargets", targets}});
-      }
-      j["entries"].push_back({{"source", g.identities()[e.source].key()},
-                              {"destination", g.services()[e.service].key()},
-                              {"port", e.port},
-                              {"protocol", PortProtocolName(e.protocol)},
-                              {"verdict", VerdictName(e.verdict)},
-                              {"deniedShare", e.denied_share},
-                              {"receivers", recv}});
-    }
+    j["entries"] = ReachToJson(g, matrix);
     out = j.dump(2) + "\n";
   } else {
     char line[512];
@@ -427,28 +404,9 @@ int RunQuery(Options o, LoadResult& r) {
   RouteGraph g = CompileGraph(r.model, GetProfile(vo.profile));
   QueryAnswer a = Query(g, o.query);
   std::string out;
-  auto witness_json = [&](const Witness& w) {
-    nlohmann::json h = nlohmann::json::object();
-    for (const auto& [k, v] : w.headers) h[k] = v;
-    return nlohmann::json{{"source", w.source}, {"destination", w.destination}, {"port", w.port},
-                          {"method", w.method}, {"path", w.path}, {"headers", h}};
-  };
   if (o.format == "json") {
     nlohmann::json j = Envelope(o);
-    j["verdict"] = VerdictName(a.verdict);
-    j["deniedShare"] = a.denied_share;
-    j["witness"] = a.verdict == Verdict::kDeny ? nlohmann::json(nullptr) : witness_json(a.witness);
-    if (!a.problem.empty()) j["problem"] = a.problem;
-    j["ports"] = nlohmann::json::array();
-    for (const auto& p : a.ports) {
-      nlohmann::json because = nlohmann::json::array();
-      for (const auto& b : p.because) {
-        because.push_back({{"identity", b.identity}, {"trafficTarget", b.traffic_target}, {"routes", b.routes}});
-      }
-      j["ports"].push_back({{"port", p.port}, {"protocol", PortProtocolName(p.protocol)},
-                            {"verdict", VerdictName(p.verdict)}, {"deniedShare", p.denied_share},
-                            {"because", because}, {"blocked", p.lacks}});
-    }
+    j.update(QueryAnswerToJson(a));
     out = j.dump(2) + "\n";
   } else {
     out += std::string(VerdictName(a.verdict));

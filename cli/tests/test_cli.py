@@ -12,13 +12,11 @@ CLEAN = """apiVersion: v1
 kind: ServiceAccount
 metadata: {name: web, namespace: shop}
 """
-WARNING_ONLY = """apiVersion: split.smi-spec.io/v1alpha2
-kind: TrafficSplit
-metadata: {name: s, namespace: shop}
+WARNING_ONLY = """apiVersion: specs.smi-spec.io/v1alpha4
+kind: HTTPRouteGroup
+metadata: {name: r, namespace: shop}
 spec:
-  service: web
-  matches: [{kind: HTTPRouteGroup, name: ab}]
-  backends: [{service: web-v1, weight: 100}]
+  matches: [{name: m, headers: {x-debug: "1"}}]
 """
 ERROR = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, labels: {v: 1}}\n"
 

@@ -34,6 +34,9 @@ TEST(DiagnosticCatalogTest, FoundationCodesAreChecked) {
   for (const char* c : {"MP0001", "MP0002", "MP0003", "MP0004", "MP0005", "MP0006", "MP0007"}) {
     EXPECT_EQ(InfoOf(*ParseDiagCode(c)).status, CodeStatus::kChecked) << c;
   }
+  for (DiagCode c : {DiagCode::MP1001, DiagCode::MP1011, DiagCode::MP3011, DiagCode::MP4001, DiagCode::MP5002}) {
+    EXPECT_EQ(InfoOf(c).status, CodeStatus::kChecked) << InfoOf(c).id;
+  }
   EXPECT_EQ(InfoOf(DiagCode::MP0004).default_severity, Severity::kWarning);
   EXPECT_EQ(InfoOf(DiagCode::MP0006).default_severity, Severity::kInfo);
 }

@@ -540,6 +540,9 @@ class Checker {
         for (IdentityId id : CandidateSources(og, osid)) sources.insert(og.identities()[id].key());
       }
       for (const auto& port : s.ports) {
+        // Sources that differ the same way are one finding: (verdicts, reasons) -> sources.
+        std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;
+        std::map<std::pair<std::string, std::string>, Verdict> here_of;
         for (const std::string& src : sources) {
           auto slash = src.find('/');
           IdentityId mine = g_.FindIdentity(src.substr(0, slash), src.substr(slash + 1));
@@ -553,18 +556,28 @@ class Checker {
                                                               : EvaluateReach(og, theirs, osid, port.port).verdict;
             if (there == here) continue;
             diffs += std::string(", ") + og.profile().name + ": " + VerdictName(there);
-            std::string w = Why(og, s);
+            std::string w = Why(og, s, port.protocol);
             if (!w.empty()) why += (why.empty() ? "" : "; ") + std::string(og.profile().name) + ": " + w;
           }
           if (diffs.empty()) continue;
+          std::pair<std::string, std::string> key{std::string(VerdictName(here)) + diffs, why};
+          groups[key].push_back(src);
+          here_of[key] = here;
+        }
+        for (const auto& [key, srcs] : groups) {
+          std::string who;
+          for (const auto& x : srcs) who += (who.empty() ? "" : ", ") + x;
+          const std::string& verdicts = key.first;
+          const std::string rest = verdicts.substr(verdicts.find(','));
           Diagnostic& d = Report(DiagCode::MP4001, m_.services[s.model_index].meta, "",
-                                 "portability: " + src + " -> " + s.key() + ":" + std::to_string(port.port) +
-                                     " is " + VerdictName(here) + " under " + p_.name + diffs +
-                                     (why.empty() ? "" : " (" + why + ")"));
+                                 "portability: " + who + " -> " + s.key() + ":" + std::to_string(port.port) +
+                                     " is " + VerdictName(here_of[key]) + " under " + p_.name + rest +
+                                     (key.second.empty() ? "" : " (" + key.second + ")"));
           Witness w;
-          w.source = src;
+          w.source = srcs.front();
           w.destination = s.key();
           w.port = port.port;
+          if (port.protocol == PortProtocol::kHttp) w.method = "GET";
           d.witness = w;
         }
       }
@@ -572,9 +585,10 @@ class Checker {
   }
 
   // The profile decisions that touch the TrafficTargets and splits around `s`.
-  std::string Why(const RouteGraph& other, const ServiceNode& s) const {
+  std::string Why(const RouteGraph& other, const ServiceNode& s, PortProtocol protocol) const {
     const Profile& q = other.profile();
     std::set<std::string> reasons;
+    bool http_only_target = false;
     std::set<IdentityId> ids;
     for (const Endpoint& e : s.endpoints) ids.insert(e.identity);
     if (const SplitNode* sp = g_.AppliedSplit(g_.FindService(s.namespace_, s.name))) {
@@ -596,7 +610,7 @@ class Checker {
           }
         }
         for (const RouteRef& r : t.rules) {
-          if (r.kind == "HTTPRouteGroup" && !r.matches &&
+          if (protocol == PortProtocol::kHttp && r.kind == "HTTPRouteGroup" && !r.matches &&
               q.rule_without_matches_grants_all != p_.rule_without_matches_grants_all) {
             reasons.insert(q.rule_without_matches_grants_all ? "a rule without matches grants all matches"
                                                              : "a rule without matches grants nothing");
@@ -604,27 +618,37 @@ class Checker {
         }
         const bool tcp_only = !t.rules.empty() && std::all_of(t.rules.begin(), t.rules.end(),
                                                               [](const RouteRef& r) { return r.kind == "TCPRoute"; });
-        if (tcp_only && q.tcp_rules_grant_http_ports != p_.tcp_rules_grant_http_ports) {
+        if (protocol == PortProtocol::kHttp && tcp_only &&
+            q.tcp_rules_grant_http_ports != p_.tcp_rules_grant_http_ports) {
           reasons.insert(q.tcp_rules_grant_http_ports ? "TCPRoute-only targets open HTTP ports"
                                                       : "TCPRoute-only targets grant nothing on HTTP ports");
+        }
+        const bool has_tcp = std::any_of(t.rules.begin(), t.rules.end(),
+                                         [](const RouteRef& r) { return r.kind == "TCPRoute"; });
+        const bool has_http = std::any_of(t.rules.begin(), t.rules.end(),
+                                          [](const RouteRef& r) { return r.kind == "HTTPRouteGroup"; });
+        if (has_http && !has_tcp) http_only_target = true;
+        if (protocol == PortProtocol::kHttp && has_tcp && has_http &&
+            q.tcp_routes_filter_http_ports != p_.tcp_routes_filter_http_ports) {
+          reasons.insert(q.tcp_routes_filter_http_ports
+                             ? "TCPRoute ports restrict which ports the HTTP matches apply on"
+                             : "TCPRoute ports do not restrict HTTP ports (protocol decides)");
         }
         if (t.rules.empty() && q.empty_rules_grant_all != p_.empty_rules_grant_all) {
           reasons.insert(q.empty_rules_grant_all ? "a TrafficTarget without rules allows everything"
                                                  : "a TrafficTarget without rules grants nothing");
         }
-        if (t.sources.empty() && q.empty_sources_grant_any_on_tcp != p_.empty_sources_grant_any_on_tcp) {
+        if (protocol == PortProtocol::kTcp && t.sources.empty() &&
+            q.empty_sources_grant_any_on_tcp != p_.empty_sources_grant_any_on_tcp) {
           reasons.insert(q.empty_sources_grant_any_on_tcp ? "no sources means any caller on TCP ports"
                                                           : "no sources grants nothing");
         }
       }
     }
-    if (q.http_rules_grant_tcp_ports != p_.http_rules_grant_tcp_ports) {
-      for (const auto& port : s.ports) {
-        if (port.protocol == PortProtocol::kTcp) {
-          reasons.insert(q.http_rules_grant_tcp_ports ? "HTTPRouteGroup rules also open TCP ports"
-                                                      : "HTTPRouteGroup rules do not open TCP ports");
-        }
-      }
+    if (protocol == PortProtocol::kTcp && http_only_target &&
+        q.http_rules_grant_tcp_ports != p_.http_rules_grant_tcp_ports) {
+      reasons.insert(q.http_rules_grant_tcp_ports ? "HTTPRouteGroup rules also open TCP ports"
+                                                  : "HTTPRouteGroup rules do not open TCP ports");
     }
     std::string out;
     for (const auto& r : reasons) out += (out.empty() ? "" : ", ") + r;
