@@ -35,12 +35,17 @@ test-cpp:
 test-python:
 	@MESHPROOF_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q bindings/tests cli/tests
 
-# Benchmarks (not part of `make test`): load+convert vs plain yaml-cpp, with the ratio.
+# Benchmarks (not part of `make test`): the ratios the issues target, and peak memory of a
+# full verify of a generated 10000-service mesh.
 bench: build
 	@$(BUILD)/bin/engine_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
-	  --benchmark_out=$(BUILD)/engine_bench.json \
-	  --benchmark_out_format=json > /dev/null
-	@$(PYTHON) scripts/bench_ratio.py $(BUILD)/engine_bench.json
+	  --benchmark_out=$(BUILD)/engine_bench.json --benchmark_out_format=json > /dev/null
+	@$(BUILD)/bin/verify_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+	  --benchmark_out=$(BUILD)/verify_bench.json --benchmark_out_format=json > /dev/null
+	@$(PYTHON) scripts/bench_ratio.py $(BUILD)/engine_bench.json $(BUILD)/verify_bench.json
+	@$(BUILD)/bin/meshproof-meshgen --services 10000 --namespaces 200 > $(BUILD)/mesh-10000.yaml
+	@/usr/bin/time -f "verify of 10000 services: %e s, peak RSS %M KB (target < 1 GiB)" \
+	  $(BUILD)/bin/meshproof verify --quiet $(BUILD)/mesh-10000.yaml
 
 # C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build dir.
 asan: deps
