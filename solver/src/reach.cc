@@ -144,13 +144,10 @@ std::vector<ReachEntry> ReachMatrix(const RouteGraph& graph, bool include_deny) 
   std::vector<ReachEntry> out;
   std::vector<IdentityId> everyone;
   if (include_deny) {
+    std::set<IdentityId> named;
+    for (const Grant& g : graph.grants()) named.insert(g.sources.begin(), g.sources.end());
     for (IdentityId id = 0; id < graph.identities().size(); ++id) {
-      const Identity& i = graph.identities()[id];
-      bool named = false;
-      for (const Grant& g : graph.grants()) {
-        if (std::find(g.sources.begin(), g.sources.end(), id) != g.sources.end()) named = true;
-      }
-      if (!i.workloads.empty() || named) everyone.push_back(id);
+      if (!graph.identities()[id].workloads.empty() || named.count(id)) everyone.push_back(id);
     }
   }
   for (ServiceId sid = 0; sid < graph.services().size(); ++sid) {
