@@ -7,7 +7,6 @@
 #include <benchmark/benchmark.h>
 #include <yaml-cpp/yaml.h>
 
-#include <map>
 #include <string>
 
 #include "mesh_gen.h"
@@ -15,21 +14,9 @@
 
 namespace {
 
-const std::string& MeshText(int services) {
-  static std::map<int, std::string> cache;
-  auto it = cache.find(services);
-  if (it == cache.end()) {
-    meshproof::bench::MeshGenOptions o;
-    o.services = services;
-    o.namespaces = std::max(1, services / 50);
-    it = cache.emplace(services, meshproof::bench::GenerateMeshYaml(o)).first;
-  }
-  return it->second;
-}
-
 // The floor: yaml-cpp's own document loader over the same bytes.
 void BM_PlainYamlCppParse(benchmark::State& state) {
-  const std::string& text = MeshText(static_cast<int>(state.range(0)));
+  const std::string& text = meshproof::bench::StandardMeshYaml(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     std::vector<YAML::Node> docs = YAML::LoadAll(text);
     benchmark::DoNotOptimize(docs.data());
@@ -40,7 +27,7 @@ void BM_PlainYamlCppParse(benchmark::State& state) {
 
 // meshproof's load: parse into the located tree, validate, convert, finalize.
 void BM_LoadAndConvert(benchmark::State& state) {
-  const std::string& text = MeshText(static_cast<int>(state.range(0)));
+  const std::string& text = meshproof::bench::StandardMeshYaml(static_cast<int>(state.range(0)));
   std::size_t objects = 0;
   for (auto _ : state) {
     meshproof::LoadResult r = meshproof::LoadTexts({{"mesh.yaml", text}});

@@ -1,5 +1,7 @@
 #include "mesh_gen.h"
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -90,6 +92,19 @@ std::string GenerateMeshYaml(const MeshGenOptions& o) {
     }
   }
   return y;
+}
+
+const std::string& StandardMeshYaml(int services) {
+  static std::map<int, std::string> cache;
+  auto it = cache.find(services);
+  if (it == cache.end()) {
+    MeshGenOptions o;
+    o.services = services;
+    o.namespaces = std::max(1, services / 50);
+    o.targets_per_service = 2;
+    it = cache.emplace(services, GenerateMeshYaml(o)).first;
+  }
+  return it->second;
 }
 
 }  // namespace meshproof::bench

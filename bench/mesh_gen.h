@@ -24,4 +24,8 @@ struct MeshGenOptions {
 /// The whole mesh as one multi-document YAML stream.
 std::string GenerateMeshYaml(const MeshGenOptions& options);
 
+/// The benchmarks' standard mesh of `services` services (services/50 namespaces, about 2
+/// TrafficTargets per service), generated once per size and cached. Not thread-safe.
+const std::string& StandardMeshYaml(int services);
+
 }  // namespace meshproof::bench

@@ -7,7 +7,6 @@
 // services with about 2 TrafficTargets per service, in under 1 GiB.
 #include <benchmark/benchmark.h>
 
-#include <map>
 
 #include "mesh_gen.h"
 #include "meshproof/engine/graph.h"
@@ -16,21 +15,8 @@
 
 namespace {
 
-const std::string& MeshText(int services) {
-  static std::map<int, std::string> cache;
-  auto it = cache.find(services);
-  if (it == cache.end()) {
-    meshproof::bench::MeshGenOptions o;
-    o.services = services;
-    o.namespaces = std::max(1, services / 50);
-    o.targets_per_service = 2;
-    it = cache.emplace(services, meshproof::bench::GenerateMeshYaml(o)).first;
-  }
-  return it->second;
-}
-
 void BM_Load(benchmark::State& state) {
-  const std::string& text = MeshText(static_cast<int>(state.range(0)));
+  const std::string& text = meshproof::bench::StandardMeshYaml(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     meshproof::LoadResult r = meshproof::LoadTexts({{"mesh.yaml", text}});
     benchmark::DoNotOptimize(r.model.ObjectCount());
@@ -40,7 +26,7 @@ void BM_Load(benchmark::State& state) {
 
 // Compile + every check, on a model loaded once outside the timed loop.
 void BM_CompileAndCheck(benchmark::State& state) {
-  const meshproof::LoadResult loaded = meshproof::LoadTexts({{"mesh.yaml", MeshText(static_cast<int>(state.range(0)))}});
+  const meshproof::LoadResult loaded = meshproof::LoadTexts({{"mesh.yaml", meshproof::bench::StandardMeshYaml(static_cast<int>(state.range(0)))}});
   std::size_t findings = 0;
   for (auto _ : state) {
     meshproof::RouteGraph g = meshproof::CompileGraph(loaded.model, meshproof::GetProfile(meshproof::ProfileId::kSpec));
