@@ -1,0 +1,69 @@
+// route_solver.h: exact reasoning over path and header regexes with Z3.
+//
+// Regexes are read in RE2 syntax (what Envoy evaluates) by meshproof's own parser, then
+// translated into Z3 regular expressions. Every Boolean combination is built inside the
+// regex algebra so that each string gets one membership constraint: Z3 4.8.12 falls off a
+// performance cliff with several memberships on one string (verification-notes.md 4.2).
+//
+// Alphabet: witnesses are searched first over printable ASCII without space ('!'..'~'),
+// then over all of ASCII; a regex that could only match beyond ASCII (a negated class) is
+// answered `unknown`, never `empty`. Every witness is re-checked with RE2 under the same
+// anchoring before it is returned; a witness that fails the re-check turns the answer
+// into `unknown`.
+//
+// Thread-safety: a RouteSolver owns its Z3 context; use one per thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "meshproof/engine/profile.h"
+
+namespace meshproof {
+
+enum class SolveStatus : std::uint8_t { kSat, kUnsat, kUnknown };
+
+struct StringAnswer {
+  SolveStatus status = SolveStatus::kUnknown;
+  std::string witness;  // when kSat: a concrete value, re-checked with RE2
+  std::string detail;   // why, when kUnknown (timeout, unsupported, failed re-check)
+};
+
+/// Whether a pattern is usable: valid RE2 and within the translated subset. On failure,
+/// `error` names the problem (RE2's message, or "unsupported construct: lookahead ...").
+struct RegexCheck {
+  bool ok = true;
+  std::string error;
+};
+RegexCheck CheckRegex(const std::string& pattern);
+
+/// True when RE2 admits `value` for `pattern` under `anchoring`.
+bool Re2Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring);
+
+class RouteSolver {
+ public:
+  /// `timeout_ms` bounds each Z3 call; a timeout is an `unknown` answer.
+  explicit RouteSolver(unsigned timeout_ms = 5000);
+  ~RouteSolver();
+  RouteSolver(const RouteSolver&) = delete;
+  RouteSolver& operator=(const RouteSolver&) = delete;
+
+  /// Whether the translated language of `pattern` under `anchoring` contains `value`
+  /// (kSat) or not (kUnsat): the translator's answer, for differential tests against RE2.
+  SolveStatus Accepts(const std::string& pattern, RegexAnchoring anchoring, const std::string& value);
+
+  /// Some value `pattern` admits under `anchoring`; kUnsat when it admits none.
+  StringAnswer Example(const std::string& pattern, RegexAnchoring anchoring);
+
+  /// Some value admitted under `accepting` and rejected under `rejecting` (MP2004: the
+  /// spec's prefix reading against Envoy's full match). Values are printable ASCII only:
+  /// paths and header values carry no control characters, so a difference that needs one
+  /// (`.` does not match "\n") is no difference a request can show (kUnsat).
+  StringAnswer Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meshproof

@@ -1,0 +1,285 @@
+#include "meshproof/solver/route_solver.h"
+
+#include <re2/re2.h>
+#include <z3++.h>
+
+#include <optional>
+#include <vector>
+
+#include "regex_ast.h"
+
+namespace meshproof {
+namespace {
+
+using regex::CharSet;
+using regex::Kind;
+using regex::Node;
+
+CharSet Printable() {
+  CharSet s;
+  for (int c = '!'; c <= '~'; ++c) s.set(static_cast<std::size_t>(c));
+  return s;
+}
+CharSet Ascii() { return ~CharSet(); }
+
+bool UsesNegation(const std::string& pattern) {
+  return pattern.find("[^") != std::string::npos || pattern.find("\\D") != std::string::npos ||
+         pattern.find("\\W") != std::string::npos || pattern.find("\\S") != std::string::npos;
+}
+
+}  // namespace
+
+RegexCheck CheckRegex(const std::string& pattern) {
+  RegexCheck r;
+  // Our parser first: it names constructs (backreference, lookahead) where RE2 only says
+  // "invalid escape sequence".
+  regex::ParseResult p = regex::Parse(pattern);
+  if (!p.root && !p.construct.empty()) {
+    r.ok = false;
+    r.error = p.error;
+    return r;
+  }
+  RE2 re(pattern, RE2::Quiet);
+  if (!re.ok()) {
+    r.ok = false;
+    r.error = re.error();
+    return r;
+  }
+  if (!p.root) {  // RE2 accepts what our parser calls invalid: a parser gap, say so
+    r.ok = false;
+    r.error = "unsupported construct: " + p.error;
+    return r;
+  }
+  std::string err;
+  if (!regex::Branches(*p.root, &err)) {
+    r.ok = false;
+    r.error = err;
+  }
+  return r;
+}
+
+bool Re2Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
+  RE2 re(pattern, RE2::Quiet);
+  if (!re.ok()) return false;
+  RE2::Anchor anchor = anchoring == RegexAnchoring::kFull     ? RE2::ANCHOR_BOTH
+                       : anchoring == RegexAnchoring::kPrefix ? RE2::ANCHOR_START
+                                                              : RE2::UNANCHORED;
+  return re.Match(value, 0, value.size(), anchor, nullptr, 0);
+}
+
+struct RouteSolver::Impl {
+  explicit Impl(unsigned timeout) : timeout_ms(timeout) {}
+
+  z3::sort ReSort() {
+    z3::sort str = ctx.string_sort();
+    return ctx.re_sort(str);
+  }
+  z3::expr Eps() { return z3::to_re(ctx.string_val("", 0)); }
+
+  // Regex union. Not `|`: in z3++ 4.8.12 that is bit-vector OR and yields a null AST on
+  // regexes (without an error) when assertions are off.
+  z3::expr Union(const z3::expr& a, const z3::expr& b) {
+    Z3_ast args[2] = {a, b};
+    Z3_ast r = Z3_mk_re_union(ctx, 2, args);
+    ctx.check_error();
+    return z3::expr(ctx, r);
+  }
+
+  z3::expr Set(const CharSet& s) {
+    std::optional<z3::expr> out;
+    for (int c = 0; c < 128;) {
+      if (!s.test(static_cast<std::size_t>(c))) {
+        ++c;
+        continue;
+      }
+      int d = c;
+      while (d + 1 < 128 && s.test(static_cast<std::size_t>(d + 1))) ++d;
+      char lo = static_cast<char>(c), hi = static_cast<char>(d);
+      z3::expr r = z3::range(ctx.string_val(&lo, 1), ctx.string_val(&hi, 1));
+      out = out ? Union(*out, r) : r;
+      c = d + 1;
+    }
+    return out ? *out : z3::re_empty(ReSort());
+  }
+
+  z3::expr Translate(const Node& n, const CharSet& alphabet) {
+    switch (n.kind) {
+      case Kind::kEmpty:
+        return Eps();
+      case Kind::kSet:
+        return Set(n.set & alphabet);
+      case Kind::kConcat: {
+        std::optional<z3::expr> out;
+        for (const Node& k : n.kids) {
+          z3::expr e = Translate(k, alphabet);
+          out = out ? z3::concat(*out, e) : e;
+        }
+        return out ? *out : Eps();
+      }
+      case Kind::kAlt: {
+        std::optional<z3::expr> out;
+        for (const Node& k : n.kids) {
+          z3::expr e = Translate(k, alphabet);
+          out = out ? Union(*out, e) : e;
+        }
+        return out ? *out : z3::re_empty(ReSort());
+      }
+      case Kind::kRepeat: {
+        z3::expr e = Translate(n.kids[0], alphabet);
+        if (n.max == 0) return Eps();
+        if (n.min == 0 && n.max < 0) return z3::star(e);
+        if (n.min == 1 && n.max < 0) return z3::plus(e);
+        if (n.min == 0 && n.max == 1) return z3::option(e);
+        if (n.max < 0) return e.loop(static_cast<unsigned>(n.min));
+        return e.loop(static_cast<unsigned>(n.min), static_cast<unsigned>(n.max));
+      }
+      case Kind::kBol:
+      case Kind::kEol:
+        break;  // Branches() strips them; anything else was refused
+    }
+    return Eps();
+  }
+
+  // The language `pattern` admits under `anchoring`, over `alphabet`; nullopt when the
+  // pattern is outside the translated subset.
+  std::optional<z3::expr> Language(const std::string& pattern, RegexAnchoring anchoring, const CharSet& alphabet,
+                                   std::string* error) {
+    regex::ParseResult p = regex::Parse(pattern);
+    if (!p.root) {
+      *error = p.error;
+      return std::nullopt;
+    }
+    auto branches = regex::Branches(*p.root, error);
+    if (!branches) return std::nullopt;
+    z3::expr sigma = z3::star(Set(alphabet));
+    std::optional<z3::expr> out;
+    for (const regex::Branch& b : *branches) {
+      const bool start = b.bol || anchoring != RegexAnchoring::kSearch;
+      const bool end = b.eol || anchoring == RegexAnchoring::kFull;
+      z3::expr body = Translate(b.body, alphabet);
+      if (!start) body = z3::concat(sigma, body);
+      if (!end) body = z3::concat(body, sigma);
+      out = out ? Union(*out, body) : body;
+    }
+    return out;
+  }
+
+  // One membership of a fresh string in `lang`; the model's value when sat.
+  StringAnswer Solve(const z3::expr& lang) {
+    StringAnswer a;
+    try {
+      z3::solver s(ctx);
+      z3::params params(ctx);
+      params.set("timeout", timeout_ms);
+      s.set(params);
+      z3::expr x = ctx.string_const("x");
+      s.add(z3::in_re(x, lang));
+      switch (s.check()) {
+        case z3::sat:
+          a.status = SolveStatus::kSat;
+          a.witness = s.get_model().eval(x, true).get_string();
+          break;
+        case z3::unsat:
+          a.status = SolveStatus::kUnsat;
+          break;
+        case z3::unknown:
+          a.status = SolveStatus::kUnknown;
+          a.detail = "Z3: " + s.reason_unknown();
+          break;
+      }
+    } catch (const z3::exception& e) {
+      a.status = SolveStatus::kUnknown;
+      a.detail = std::string("Z3 error: ") + e.msg();
+    }
+    return a;
+  }
+
+  // Tries the readable alphabet, then all of ASCII. `build` makes the language over one.
+  template <typename Build, typename Recheck>
+  StringAnswer Search(const std::string& pattern, Build build, Recheck recheck, bool printable_only = false) {
+    StringAnswer last;
+    std::vector<CharSet> alphabets = {Printable()};
+    if (!printable_only) alphabets.push_back(Ascii());
+    for (const CharSet& alphabet : alphabets) {
+      std::string error;
+      std::optional<z3::expr> lang = build(alphabet, &error);
+      if (!lang) {
+        last.status = SolveStatus::kUnknown;
+        last.detail = error;
+        return last;
+      }
+      last = Solve(*lang);
+      if (last.status == SolveStatus::kSat) {
+        if (!recheck(last.witness)) {
+          last.status = SolveStatus::kUnknown;
+          last.detail = "witness '" + last.witness + "' failed the RE2 re-check";
+        }
+        return last;
+      }
+      if (last.status == SolveStatus::kUnknown) return last;
+    }
+    // Unsat over all of ASCII. A negated class may still match beyond ASCII: say unknown.
+    if (!printable_only && UsesNegation(pattern)) {
+      last.status = SolveStatus::kUnknown;
+      last.detail = "no ASCII value; values beyond ASCII are not modelled";
+    }
+    return last;
+  }
+
+  z3::context ctx;
+  unsigned timeout_ms;
+};
+
+RouteSolver::RouteSolver(unsigned timeout_ms) : impl_(std::make_unique<Impl>(timeout_ms)) {}
+RouteSolver::~RouteSolver() = default;
+
+SolveStatus RouteSolver::Accepts(const std::string& pattern, RegexAnchoring anchoring,
+                                 const std::string& value) {
+  std::string error;
+  auto lang = impl_->Language(pattern, anchoring, Ascii(), &error);
+  if (!lang) return SolveStatus::kUnknown;
+  try {
+    z3::solver s(impl_->ctx);
+    z3::params params(impl_->ctx);
+    params.set("timeout", impl_->timeout_ms);
+    s.set(params);
+    s.add(z3::in_re(impl_->ctx.string_val(value.data(), static_cast<unsigned>(value.size())), *lang));
+    switch (s.check()) {
+      case z3::sat:
+        return SolveStatus::kSat;
+      case z3::unsat:
+        return SolveStatus::kUnsat;
+      default:
+        return SolveStatus::kUnknown;
+    }
+  } catch (const z3::exception&) {
+    return SolveStatus::kUnknown;
+  }
+}
+
+StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring) {
+  return impl_->Search(
+      pattern,
+      [&](const CharSet& alphabet, std::string* error) { return impl_->Language(pattern, anchoring, alphabet, error); },
+      [&](const std::string& w) { return Re2Admits(pattern, w, anchoring); });
+}
+
+StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting,
+                                     RegexAnchoring rejecting) {
+  return impl_->Search(
+      pattern,
+      [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
+        auto a = impl_->Language(pattern, accepting, alphabet, error);
+        if (!a) return std::nullopt;
+        auto b = impl_->Language(pattern, rejecting, alphabet, error);
+        if (!b) return std::nullopt;
+        z3::expr_vector both(impl_->ctx);
+        both.push_back(*a);
+        both.push_back(z3::re_complement(*b));
+        return z3::re_intersect(both);  // one membership: a and not b
+      },
+      [&](const std::string& w) { return Re2Admits(pattern, w, accepting) && !Re2Admits(pattern, w, rejecting); },
+      /*printable_only=*/true);
+}
+
+}  // namespace meshproof
