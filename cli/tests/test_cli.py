@@ -116,5 +116,8 @@ def test_codes_lists_the_whole_catalog(meshproof_bin):
     assert ids == sorted(ids) and "MP0001" in ids and "MP9001" in ids
     implemented = {c["code"] for c in codes if c["implemented"]}
     assert {"MP0001", "MP0002", "MP0003", "MP0004", "MP0005", "MP0006", "MP0007"} <= implemented
-    text = run(meshproof_bin, "codes").stdout
-    assert "not yet implemented" in text
+    text = run(meshproof_bin, "codes").stdout.splitlines()
+    assert len(text) == len(codes)
+    for line, c in zip(text, codes):
+        assert line.startswith(c["code"])
+        assert ("checked" if c["implemented"] else "not yet implemented") in line

@@ -178,6 +178,12 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         return Bad(name, v, "requireWeightSum: expected a number");
       }
       c.require_weight_sum = std::stod(v->value);
+    } else if (key == "solverTimeoutMs" || key == "overBroadSources") {
+      if (!v->IsScalar() || v->Type() != yaml::ScalarType::kInt || std::stol(v->value) < 1) {
+        return Bad(name, v, key + ": expected a positive integer");
+      }
+      if (key == "solverTimeoutMs") c.solver_timeout_ms = static_cast<unsigned>(std::stoul(v->value));
+      if (key == "overBroadSources") c.over_broad_sources = std::stoi(v->value);
     } else if (key == "severity") {
       if (!v->IsMap()) return Bad(name, v, "severity: expected a map CODE: error|warning|info|off");
       for (std::size_t k = 0; k < v->MapSize(); ++k) {
@@ -207,7 +213,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       c.intents = std::move(*in);
     } else {
       return Bad(name, r->Key(i), "unknown setting '" + key +
-                                      "' (profile, failOn, requireWeightSum, severity, suppress, intents)");
+                                      "' (profile, failOn, requireWeightSum, solverTimeoutMs, overBroadSources, severity, suppress, intents)");
     }
   }
   return c;

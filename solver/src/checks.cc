@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "meshproof/solver/reach.h"
+#include "route_checks.h"
 
 namespace meshproof {
 namespace {
@@ -38,6 +39,7 @@ class Checker {
       CheckServiceReachability();
     }
     if (o_.portability) CheckPortability();
+    if (o_.route_checks) RunRouteChecks(g_, o_, out_);
   }
 
  private:

@@ -169,6 +169,38 @@ INSTANTIATE_TEST_SUITE_P(
                           "spec:\n  service: store\n  matches: [{kind: HTTPRouteGroup, name: gone}]\n  backends: [{service: web, weight: 1}]\n",
                   kMesh + "apiVersion: split.smi-spec.io/v1alpha4\nkind: TrafficSplit\nmetadata: {name: s, namespace: shop}\n"
                           "spec:\n  service: store\n  matches: [{kind: HTTPRouteGroup, name: r}]\n  backends: [{service: web, weight: 1}]\n"},
+        CheckCase{"MP2001_invalid_regex", DiagCode::MP2001,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: \"/api/(?=v1)\"}]") + kAllow,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: \"/api/(?:v1)\"}]") + kAllow},
+        CheckCase{"MP2002_empty_match", DiagCode::MP2002,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: books-bought}]") + kAllow,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: /books-bought}]") + kAllow},
+        CheckCase{"MP2003_redundant_match", DiagCode::MP2003,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: /api/v1/.*, methods: [GET]}, {name: wide, pathRegex: /api/.*}]") +
+                      Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r}]"),
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: /api/v1/.*, methods: [GET]}, {name: wide, pathRegex: /api/.*, methods: [POST]}]") +
+                      Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r}]")},
+        CheckCase{"MP2004_anchoring_sensitive", DiagCode::MP2004,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: /api, methods: [GET]}]") + kAllow,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: /api/.*, methods: [GET]}]") + kAllow},
+        CheckCase{"MP1008_over_broad", DiagCode::MP1008,
+                  kStore + App("shop", "a1", "a1") + App("shop", "a2", "a2") + App("shop", "a3", "a3") + App("shop", "a4", "a4") +
+                      Routes("shop", "r", "[{name: m, pathRegex: \".*\"}]") +
+                      "apiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: t, namespace: shop}\n"
+                      "spec:\n  destination: {kind: ServiceAccount, name: store, namespace: shop}\n"
+                      "  rules: [{kind: HTTPRouteGroup, name: r, matches: [m]}]\n  sources: [{kind: ServiceAccount, name: web}, "
+                      "{kind: ServiceAccount, name: a1}, {kind: ServiceAccount, name: a2}, {kind: ServiceAccount, name: a3}, "
+                      "{kind: ServiceAccount, name: a4}]\n",
+                  kStore + App("shop", "a1", "a1") + App("shop", "a2", "a2") + App("shop", "a3", "a3") + App("shop", "a4", "a4") +
+                      Routes("shop", "r", "[{name: m, pathRegex: \"/api/.*\"}]") +
+                      "apiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: t, namespace: shop}\n"
+                      "spec:\n  destination: {kind: ServiceAccount, name: store, namespace: shop}\n"
+                      "  rules: [{kind: HTTPRouteGroup, name: r, matches: [m]}]\n  sources: [{kind: ServiceAccount, name: web}, "
+                      "{kind: ServiceAccount, name: a1}, {kind: ServiceAccount, name: a2}, {kind: ServiceAccount, name: a3}, "
+                      "{kind: ServiceAccount, name: a4}]\n"},
+        CheckCase{"MP9001_inconclusive", DiagCode::MP9001,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: \"/[^\\\\x00-\\\\x7f]\"}]") + kAllow,
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: \"/[^/]\"}]") + kAllow},
         CheckCase{"MP4001_rule_without_matches", DiagCode::MP4001,
                   kStore + kRoutes + Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r}]"),
                   kMesh}),

@@ -15,6 +15,16 @@ using regex::CharSet;
 using regex::Kind;
 using regex::Node;
 
+// What paths and header values usually look like: witnesses from this alphabet read well.
+CharSet Nice() {
+  CharSet s;
+  for (int c = 'a'; c <= 'z'; ++c) s.set(static_cast<std::size_t>(c));
+  for (int c = 'A'; c <= 'Z'; ++c) s.set(static_cast<std::size_t>(c));
+  for (int c = '0'; c <= '9'; ++c) s.set(static_cast<std::size_t>(c));
+  for (char c : std::string("/-_.")) s.set(static_cast<unsigned char>(c));
+  return s;
+}
+
 CharSet Printable() {
   CharSet s;
   for (int c = '!'; c <= '~'; ++c) s.set(static_cast<std::size_t>(c));
@@ -198,7 +208,7 @@ struct RouteSolver::Impl {
   template <typename Build, typename Recheck>
   StringAnswer Search(const std::string& pattern, Build build, Recheck recheck, bool printable_only = false) {
     StringAnswer last;
-    std::vector<CharSet> alphabets = {Printable()};
+    std::vector<CharSet> alphabets = {Nice(), Printable()};
     if (!printable_only) alphabets.push_back(Ascii());
     for (const CharSet& alphabet : alphabets) {
       std::string error;
@@ -257,15 +267,80 @@ SolveStatus RouteSolver::Accepts(const std::string& pattern, RegexAnchoring anch
   }
 }
 
-StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring) {
+StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix) {
   return impl_->Search(
       pattern,
-      [&](const CharSet& alphabet, std::string* error) { return impl_->Language(pattern, anchoring, alphabet, error); },
-      [&](const std::string& w) { return Re2Admits(pattern, w, anchoring); });
+      [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
+        auto lang = impl_->Language(pattern, anchoring, alphabet, error);
+        if (!lang || prefix.empty()) return lang;
+        z3::expr_vector both(impl_->ctx);
+        both.push_back(*lang);
+        both.push_back(z3::concat(z3::to_re(impl_->ctx.string_val(prefix.data(), static_cast<unsigned>(prefix.size()))),
+                                  z3::star(impl_->Set(alphabet))));
+        return z3::re_intersect(both);
+      },
+      [&](const std::string& w) { return w.rfind(prefix, 0) == 0 && Re2Admits(pattern, w, anchoring); });
+}
+
+StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vector<std::string>& others,
+                                    RegexAnchoring anchoring) {
+  return impl_->Search(
+      pattern,
+      [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
+        auto mine = impl_->Language(pattern, anchoring, alphabet, error);
+        if (!mine) return std::nullopt;
+        std::optional<z3::expr> cover;
+        for (const std::string& o : others) {
+          auto l = impl_->Language(o, anchoring, alphabet, error);
+          if (!l) return std::nullopt;
+          cover = cover ? impl_->Union(*cover, *l) : *l;
+        }
+        if (!cover) return mine;
+        z3::expr_vector both(impl_->ctx);
+        both.push_back(*mine);
+        both.push_back(z3::re_complement(*cover));
+        return z3::re_intersect(both);  // one membership: mine and none of the others
+      },
+      [&](const std::string& w) {
+        if (!Re2Admits(pattern, w, anchoring)) return false;
+        for (const std::string& o : others) {
+          if (Re2Admits(o, w, anchoring)) return false;
+        }
+        return true;
+      },
+      /*printable_only=*/true);
+}
+
+StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring anchoring) {
+  return impl_->Search(
+      pattern,
+      [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
+        auto l = impl_->Language(pattern, anchoring, alphabet, error);
+        if (!l) return std::nullopt;
+        z3::expr_vector both(impl_->ctx);
+        both.push_back(z3::star(impl_->Set(alphabet)));
+        both.push_back(z3::re_complement(*l));
+        return z3::re_intersect(both);
+      },
+      [&](const std::string& w) { return !Re2Admits(pattern, w, anchoring); },
+      /*printable_only=*/true);
 }
 
 StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting,
                                      RegexAnchoring rejecting) {
+  auto differs = [&](const std::string& w) {
+    return Re2Admits(pattern, w, accepting) && !Re2Admits(pattern, w, rejecting);
+  };
+  // The witness a person would write first: a value both readings admit, extended. Only
+  // used when RE2 confirms it; otherwise Z3 searches.
+  if (accepting == RegexAnchoring::kPrefix && rejecting == RegexAnchoring::kFull) {
+    StringAnswer base = Example(pattern, RegexAnchoring::kFull);
+    if (base.status == SolveStatus::kSat) {
+      for (const char* tail : {"/x", "x", "/"}) {
+        if (differs(base.witness + tail)) return StringAnswer{SolveStatus::kSat, base.witness + tail, ""};
+      }
+    }
+  }
   return impl_->Search(
       pattern,
       [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
@@ -278,8 +353,7 @@ StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring 
         both.push_back(z3::re_complement(*b));
         return z3::re_intersect(both);  // one membership: a and not b
       },
-      [&](const std::string& w) { return Re2Admits(pattern, w, accepting) && !Re2Admits(pattern, w, rejecting); },
-      /*printable_only=*/true);
+      differs, /*printable_only=*/true);
 }
 
 }  // namespace meshproof

@@ -3,6 +3,8 @@
 //   profile: osm                    # semantics profile (spec | osm | traefik | linkerd)
 //   failOn: warning                 # error | warning | info | never
 //   requireWeightSum: 100           # MP3005: every TrafficSplit's weights sum to this
+//   solverTimeoutMs: 2000           # bound on each Z3 call; a timeout is MP9001
+//   overBroadSources: 5             # MP1008: any path + any method to this many identities
 //   severity:                       # per-code severity overrides
 //     MP1010: warning
 //   suppress:                       # CODE, or CODE=kind/namespace/name
@@ -56,6 +58,8 @@ struct Config {
   std::optional<std::string> profile;
   std::optional<std::string> fail_on;
   std::optional<double> require_weight_sum;
+  std::optional<unsigned> solver_timeout_ms;  // solverTimeoutMs: per solver call (MP9001)
+  std::optional<int> over_broad_sources;      // overBroadSources: MP1008 threshold
   std::map<DiagCode, std::optional<Severity>> severity;  // nullopt severity = off
   std::vector<Suppression> suppressions;
   std::vector<Intent> intents;

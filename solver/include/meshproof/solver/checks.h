@@ -1,8 +1,8 @@
 // checks.h: the verify checks that need no string reasoning (identity, port, split level).
 //
-// RunChecks reports MP1001-MP1007, MP1009-MP1011, MP2005-MP2007, MP3001-MP3003,
-// MP3005-MP3012 and MP4001 (identity/port-level differences between profiles) about the
-// mesh compiled in `graph`. Findings about requests carry a witness that was re-checked
+// RunChecks reports MP1001-MP1011, MP2001-MP2007, MP3001-MP3003, MP3005-MP3012, MP4001
+// (identity/port-level differences between profiles) and MP9001 (a solver call that
+// returned unknown) about the mesh compiled in `graph`. Findings about requests carry a witness that was re-checked
 // against the graph before it is reported.
 #pragma once
 
@@ -18,6 +18,12 @@ struct CheckOptions {
   std::optional<double> require_weight_sum;
   /// MP4001: compare the active profile with the others (compiles them).
   bool portability = true;
+  /// Route-level checks with Z3: MP1008, MP2001-MP2004, MP9001.
+  bool route_checks = true;
+  /// Bound on each solver call; a timeout is MP9001 (inconclusive, never a pass).
+  unsigned solver_timeout_ms = 2000;
+  /// MP1008: a grant of any path and any method to at least this many identities.
+  int broad_grant_sources = 5;
 };
 
 /// Appends the findings about `graph` to `out`. Never fails.

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "meshproof/engine/profile.h"
 
@@ -52,8 +53,18 @@ class RouteSolver {
   /// (kSat) or not (kUnsat): the translator's answer, for differential tests against RE2.
   SolveStatus Accepts(const std::string& pattern, RegexAnchoring anchoring, const std::string& value);
 
-  /// Some value `pattern` admits under `anchoring`; kUnsat when it admits none.
-  StringAnswer Example(const std::string& pattern, RegexAnchoring anchoring);
+  /// Some value `pattern` admits under `anchoring`, beginning with `prefix`; kUnsat when it
+  /// admits none. Paths pass "/": a request path always starts with one.
+  StringAnswer Example(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix = "");
+
+  /// Some value `pattern` admits that none of `others` admits, all under `anchoring`
+  /// (printable values); kUnsat when `others` cover `pattern` (MP2003).
+  StringAnswer Uncovered(const std::string& pattern, const std::vector<std::string>& others,
+                         RegexAnchoring anchoring);
+
+  /// Some printable value `pattern` rejects under `anchoring`; kUnsat when it admits every
+  /// value (MP1008: "any path").
+  StringAnswer Rejected(const std::string& pattern, RegexAnchoring anchoring);
 
   /// Some value admitted under `accepting` and rejected under `rejecting` (MP2004: the
   /// spec's prefix reading against Envoy's full match). Values are printable ASCII only:
