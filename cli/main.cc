@@ -409,7 +409,8 @@ int RunQuery(Options o, LoadResult& r) {
     j.update(QueryAnswerToJson(a));
     out = j.dump(2) + "\n";
   } else {
-    out += std::string(VerdictName(a.verdict));
+    out += a.unknown ? std::string("unknown (the solver could not decide; proved so far: ") + VerdictName(a.verdict) + ")"
+                     : std::string(VerdictName(a.verdict));
     if (a.verdict == Verdict::kPartial) out += " (" + ShareText(a.denied_share) + " of these requests are denied)";
     out += "\n";
     if (!a.problem.empty()) out += "  " + a.problem + "\n";
@@ -432,6 +433,7 @@ int RunQuery(Options o, LoadResult& r) {
   if (!Emit(o, out)) return kExitCannotRun;
   for (const Status& s : r.failures) std::cerr << "meshproof: " << s.message() << "\n";
   if (!r.failures.empty()) return kExitCannotRun;
+  if (a.unknown) return 3;
   return a.verdict == Verdict::kAllow ? 0 : 1;
 }
 

@@ -3,9 +3,12 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "meshproof/solver/intents.h"
+#include "meshproof/solver/route_solver.h"
 
 namespace meshproof {
 namespace {
@@ -32,7 +35,8 @@ std::pair<std::string, std::string> SplitRef(const std::string& ref) {
 
 class Querier {
  public:
-  Querier(const RouteGraph& g, const QueryRequest& q) : g_(g), m_(g.model()), q_(q) {}
+  Querier(const RouteGraph& g, const QueryRequest& q, unsigned timeout_ms)
+      : g_(g), m_(g.model()), q_(q), solver_(timeout_ms) {}
 
   QueryAnswer Run() {
     QueryAnswer a;
@@ -123,6 +127,8 @@ class Querier {
             const HTTPRouteGroup& grp = m_.http_route_groups[gm.group];
             const HttpMatch& hm = grp.matches[gm.match];
             if (!Admits(hm)) continue;
+            if (!OpenFieldsSatisfiable(hm)) continue;
+            if (!witness_match_) witness_match_ = gm;
             for (std::size_t tt : TargetsGranting(dest, gm)) admitted.emplace_back(tt, grp.meta.name + "/" + hm.name);
           }
         }
@@ -169,11 +175,15 @@ class Querier {
       a.verdict = best->verdict;
       a.denied_share = best->denied_share;
       a.witness.port = best->port;
-      if (best->protocol == PortProtocol::kHttp && a.verdict != Verdict::kDeny) {
-        if (a.witness.method.empty()) a.witness.method = WitnessMethod(*best);
-        if (a.witness.path.empty() && AllRoutes(*best)) a.witness.path = "/";
+      if (best->protocol == PortProtocol::kHttp) {
+        if (a.verdict != Verdict::kDeny) FillWitness(*best, &a.witness);
+      } else {  // a TCP/UDP request has no method, path or headers
+        a.witness.method.clear();
+        a.witness.path.clear();
+        a.witness.headers.clear();
       }
     }
+    a.unknown = unknown_ && a.verdict != Verdict::kAllow;
     return a;
   }
 
@@ -221,12 +231,52 @@ class Querier {
     return out;
   }
 
-  std::string WitnessMethod(const QueryAnswer::PerPort& p) const {
-    (void)p;
-    return "GET";
+  // For a match that admits the request's given fields: can its open fields be filled?
+  // (An open path needs a request path in the match's path language.)
+  bool OpenFieldsSatisfiable(const HttpMatch& hm) {
+    if (q_.path || !hm.path_regex) return true;
+    auto it = path_cache_.find(*hm.path_regex);
+    if (it == path_cache_.end()) {
+      it = path_cache_.emplace(*hm.path_regex, solver_.Example(*hm.path_regex, g_.profile().path_anchoring, "/")).first;
+    }
+    if (it->second.status == SolveStatus::kUnknown) unknown_ = true;
+    return it->second.status == SolveStatus::kSat;
   }
-  static bool AllRoutes(const QueryAnswer::PerPort& p) {
-    return std::all_of(p.because.begin(), p.because.end(), [](const auto& b) { return b.routes == "all"; });
+
+  // The witness: the request's given fields, and for open ones values the admitting match
+  // accepts (found by Z3), re-checked as a whole with RE2.
+  void FillWitness(const QueryAnswer::PerPort& p, Witness* w) {
+    const bool all = std::all_of(p.because.begin(), p.because.end(), [](const auto& b) { return b.routes == "all"; });
+    if (all || !witness_match_) {
+      if (w->method.empty()) w->method = "GET";
+      if (w->path.empty()) w->path = "/";
+      return;
+    }
+    const HttpMatch& hm = m_.http_route_groups[witness_match_->group].matches[witness_match_->match];
+    const Profile& prof = g_.profile();
+    if (w->method.empty()) {
+      w->method = hm.methods.empty() || hm.methods[0] == "*" ? "GET" : hm.methods[0];
+    }
+    if (w->path.empty()) {
+      w->path = "/";
+      if (hm.path_regex) {
+        auto it = path_cache_.find(*hm.path_regex);
+        if (it != path_cache_.end() && it->second.status == SolveStatus::kSat) w->path = it->second.witness;
+      }
+    }
+    for (const HeaderMatch& h : hm.headers) {
+      bool given = std::any_of(w->headers.begin(), w->headers.end(),
+                               [&](const auto& kv) { return Lower(kv.first) == Lower(h.name); });
+      if (given) continue;
+      StringAnswer v = solver_.Example(h.value, prof.header_anchoring);
+      if (v.status == SolveStatus::kSat) w->headers.emplace_back(h.name, v.witness);
+    }
+    std::sort(w->headers.begin(), w->headers.end());
+    if (!MatchAdmits(hm, prof, w->method, w->path, w->headers)) {
+      // Never print a request that the concrete evaluation refutes.
+      unknown_ = true;
+      w->path.clear();
+    }
   }
 
   // The blocked-path explanation for one receiver: the nearest grants and what each lacks.
@@ -302,6 +352,10 @@ class Querier {
   const RouteGraph& g_;
   const MeshModel& m_;
   const QueryRequest& q_;
+  RouteSolver solver_;
+  std::map<std::string, StringAnswer> path_cache_;
+  std::optional<GrantedMatch> witness_match_;
+  bool unknown_ = false;
 };
 
 }  // namespace
@@ -327,8 +381,8 @@ bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::stri
   return true;
 }
 
-QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request) {
-  return Querier(graph, request).Run();
+QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms) {
+  return Querier(graph, request, timeout_ms).Run();
 }
 
 }  // namespace meshproof

@@ -34,7 +34,7 @@ json ReachToJson(const RouteGraph& g, const std::vector<ReachEntry>& matrix) {
 
 json QueryAnswerToJson(const QueryAnswer& a) {
   json j;
-  j["verdict"] = VerdictName(a.verdict);
+  j["verdict"] = a.unknown ? "unknown" : VerdictName(a.verdict);
   j["deniedShare"] = a.denied_share;
   if (a.verdict == Verdict::kDeny) {
     j["witness"] = nullptr;

@@ -37,6 +37,51 @@ bool UsesNegation(const std::string& pattern) {
          pattern.find("\\W") != std::string::npos || pattern.find("\\S") != std::string::npos;
 }
 
+// A member of the node's language built directly: the shortest choices and the most
+// readable characters. nullopt when a character set is empty. Callers re-check with RE2.
+std::optional<std::string> Construct(const Node& n) {
+  static const std::string preference =
+      "abcdefghijklmnopqrstuvwxyz0123456789/-_.ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+      "!\"#$%&'()*+,:;<=>?@[\\]^`{|}~ ";
+  switch (n.kind) {
+    case Kind::kEmpty:
+    case Kind::kBol:
+    case Kind::kEol:
+      return std::string();
+    case Kind::kSet:
+      for (char c : preference) {
+        if (n.set.test(static_cast<unsigned char>(c))) return std::string(1, c);
+      }
+      for (int c = 0; c < 128; ++c) {
+        if (n.set.test(static_cast<std::size_t>(c))) return std::string(1, static_cast<char>(c));
+      }
+      return std::nullopt;
+    case Kind::kConcat: {
+      std::string out;
+      for (const Node& k : n.kids) {
+        auto part = Construct(k);
+        if (!part) return std::nullopt;
+        out += *part;
+      }
+      return out;
+    }
+    case Kind::kAlt:
+      for (const Node& k : n.kids) {
+        if (auto part = Construct(k)) return part;
+      }
+      return std::nullopt;
+    case Kind::kRepeat: {
+      if (n.min == 0) return std::string();
+      auto part = Construct(n.kids[0]);
+      if (!part) return std::nullopt;
+      std::string out;
+      for (int i = 0; i < n.min; ++i) out += *part;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 RegexCheck CheckRegex(const std::string& pattern) {
@@ -240,20 +285,25 @@ struct RouteSolver::Impl {
   unsigned timeout_ms;
 };
 
-RouteSolver::RouteSolver(unsigned timeout_ms) : impl_(std::make_unique<Impl>(timeout_ms)) {}
+RouteSolver::RouteSolver(unsigned timeout_ms) : timeout_ms_(timeout_ms) {}
 RouteSolver::~RouteSolver() = default;
+
+RouteSolver::Impl& RouteSolver::impl() {
+  if (!impl_) impl_ = std::make_unique<Impl>(timeout_ms_);
+  return *impl_;
+}
 
 SolveStatus RouteSolver::Accepts(const std::string& pattern, RegexAnchoring anchoring,
                                  const std::string& value) {
   std::string error;
-  auto lang = impl_->Language(pattern, anchoring, Ascii(), &error);
+  auto lang = impl().Language(pattern, anchoring, Ascii(), &error);
   if (!lang) return SolveStatus::kUnknown;
   try {
-    z3::solver s(impl_->ctx);
-    z3::params params(impl_->ctx);
-    params.set("timeout", impl_->timeout_ms);
+    z3::solver s(impl().ctx);
+    z3::params params(impl().ctx);
+    params.set("timeout", impl().timeout_ms);
     s.set(params);
-    s.add(z3::in_re(impl_->ctx.string_val(value.data(), static_cast<unsigned>(value.size())), *lang));
+    s.add(z3::in_re(impl().ctx.string_val(value.data(), static_cast<unsigned>(value.size())), *lang));
     switch (s.check()) {
       case z3::sat:
         return SolveStatus::kSat;
@@ -268,35 +318,46 @@ SolveStatus RouteSolver::Accepts(const std::string& pattern, RegexAnchoring anch
 }
 
 StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix) {
-  return impl_->Search(
+  auto admitted = [&](const std::string& w) { return w.rfind(prefix, 0) == 0 && Re2Admits(pattern, w, anchoring); };
+  // Fast path: a member built from the syntax tree (and, for unanchored readings, the
+  // prefix put in front), accepted only when RE2 agrees. Z3 decides everything else.
+  regex::ParseResult parsed = regex::Parse(pattern);
+  if (parsed.root) {
+    if (auto w = Construct(*parsed.root)) {
+      for (const std::string& candidate : {*w, prefix + *w}) {
+        if (admitted(candidate)) return StringAnswer{SolveStatus::kSat, candidate, ""};
+      }
+    }
+  }
+  return impl().Search(
       pattern,
       [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
-        auto lang = impl_->Language(pattern, anchoring, alphabet, error);
+        auto lang = impl().Language(pattern, anchoring, alphabet, error);
         if (!lang || prefix.empty()) return lang;
-        z3::expr_vector both(impl_->ctx);
+        z3::expr_vector both(impl().ctx);
         both.push_back(*lang);
-        both.push_back(z3::concat(z3::to_re(impl_->ctx.string_val(prefix.data(), static_cast<unsigned>(prefix.size()))),
-                                  z3::star(impl_->Set(alphabet))));
+        both.push_back(z3::concat(z3::to_re(impl().ctx.string_val(prefix.data(), static_cast<unsigned>(prefix.size()))),
+                                  z3::star(impl().Set(alphabet))));
         return z3::re_intersect(both);
       },
-      [&](const std::string& w) { return w.rfind(prefix, 0) == 0 && Re2Admits(pattern, w, anchoring); });
+      admitted);
 }
 
 StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vector<std::string>& others,
                                     RegexAnchoring anchoring) {
-  return impl_->Search(
+  return impl().Search(
       pattern,
       [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
-        auto mine = impl_->Language(pattern, anchoring, alphabet, error);
+        auto mine = impl().Language(pattern, anchoring, alphabet, error);
         if (!mine) return std::nullopt;
         std::optional<z3::expr> cover;
         for (const std::string& o : others) {
-          auto l = impl_->Language(o, anchoring, alphabet, error);
+          auto l = impl().Language(o, anchoring, alphabet, error);
           if (!l) return std::nullopt;
-          cover = cover ? impl_->Union(*cover, *l) : *l;
+          cover = cover ? impl().Union(*cover, *l) : *l;
         }
         if (!cover) return mine;
-        z3::expr_vector both(impl_->ctx);
+        z3::expr_vector both(impl().ctx);
         both.push_back(*mine);
         both.push_back(z3::re_complement(*cover));
         return z3::re_intersect(both);  // one membership: mine and none of the others
@@ -312,13 +373,13 @@ StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vecto
 }
 
 StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring anchoring) {
-  return impl_->Search(
+  return impl().Search(
       pattern,
       [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
-        auto l = impl_->Language(pattern, anchoring, alphabet, error);
+        auto l = impl().Language(pattern, anchoring, alphabet, error);
         if (!l) return std::nullopt;
-        z3::expr_vector both(impl_->ctx);
-        both.push_back(z3::star(impl_->Set(alphabet)));
+        z3::expr_vector both(impl().ctx);
+        both.push_back(z3::star(impl().Set(alphabet)));
         both.push_back(z3::re_complement(*l));
         return z3::re_intersect(both);
       },
@@ -341,14 +402,14 @@ StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring 
       }
     }
   }
-  return impl_->Search(
+  return impl().Search(
       pattern,
       [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
-        auto a = impl_->Language(pattern, accepting, alphabet, error);
+        auto a = impl().Language(pattern, accepting, alphabet, error);
         if (!a) return std::nullopt;
-        auto b = impl_->Language(pattern, rejecting, alphabet, error);
+        auto b = impl().Language(pattern, rejecting, alphabet, error);
         if (!b) return std::nullopt;
-        z3::expr_vector both(impl_->ctx);
+        z3::expr_vector both(impl().ctx);
         both.push_back(*a);
         both.push_back(z3::re_complement(*b));
         return z3::re_intersect(both);  // one membership: a and not b

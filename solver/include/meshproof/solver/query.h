@@ -4,8 +4,9 @@
 // allowed on every receiver (and the witness is such a request), `partial` when it is
 // allowed on some receivers only (denied_share of the requests fail), `deny` when none.
 // Across ports (port left out) the best port answers. Concrete methods, paths and headers
-// are matched with RE2 under the profile's anchoring; open ones are admitted by any
-// granting match (route-level witnesses for open fields come with the route-level solver).
+// are matched with RE2 under the profile's anchoring; for open ones Z3 finds a value the
+// granting match admits (its path as a request path, starting with '/'), and that witness
+// is re-checked with RE2 before it is returned.
 #pragma once
 
 #include <optional>
@@ -33,6 +34,9 @@ struct QueryAnswer {
   /// Non-empty when the question names something that does not exist; verdict is deny.
   std::string problem;
   Verdict verdict = Verdict::kDeny;
+  /// The solver could not decide some open field (timeout): the answer is `unknown`, and
+  /// `verdict` is only what was proved.
+  bool unknown = false;
   double denied_share = 1;
   Witness witness;  // the request the verdict is about (allowed one when allow/partial)
 
@@ -52,6 +56,7 @@ struct QueryAnswer {
   std::vector<PerPort> ports;
 };
 
-QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request);
+/// `timeout_ms` bounds each solver call for open fields.
+QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms = 2000);
 
 }  // namespace meshproof

@@ -74,6 +74,8 @@ class RouteSolver {
 
  private:
   struct Impl;
+  Impl& impl();  // the Z3 context, created on first use (most examples need none)
+  unsigned timeout_ms_;
   std::unique_ptr<Impl> impl_;
 };
 
