@@ -3,7 +3,10 @@
 #include <re2/re2.h>
 #include <z3++.h>
 
+#include <algorithm>
+#include <map>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "regex_ast.h"
@@ -285,7 +288,27 @@ struct RouteSolver::Impl {
   unsigned timeout_ms;
 };
 
-RouteSolver::RouteSolver(unsigned timeout_ms) : timeout_ms_(timeout_ms) {}
+// Compiled patterns and answers already given: real meshes repeat a few path shapes
+// across many matches, so most questions are asked more than once.
+struct RouteSolver::Cache {
+  std::unordered_map<std::string, std::unique_ptr<RE2>> re2;
+  std::map<std::string, StringAnswer> answers;
+};
+
+RouteSolver::RouteSolver(unsigned timeout_ms) : timeout_ms_(timeout_ms), cache_(std::make_unique<Cache>()) {}
+
+bool RouteSolver::Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
+  auto it = cache_->re2.find(pattern);
+  if (it == cache_->re2.end()) {
+    it = cache_->re2.emplace(pattern, std::make_unique<RE2>(pattern, RE2::Quiet)).first;
+  }
+  const RE2& re = *it->second;
+  if (!re.ok()) return false;
+  RE2::Anchor anchor = anchoring == RegexAnchoring::kFull     ? RE2::ANCHOR_BOTH
+                       : anchoring == RegexAnchoring::kPrefix ? RE2::ANCHOR_START
+                                                              : RE2::UNANCHORED;
+  return re.Match(value, 0, value.size(), anchor, nullptr, 0);
+}
 RouteSolver::~RouteSolver() = default;
 
 RouteSolver::Impl& RouteSolver::impl() {
@@ -317,8 +340,8 @@ SolveStatus RouteSolver::Accepts(const std::string& pattern, RegexAnchoring anch
   }
 }
 
-StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix) {
-  auto admitted = [&](const std::string& w) { return w.rfind(prefix, 0) == 0 && Re2Admits(pattern, w, anchoring); };
+StringAnswer RouteSolver::ExampleUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix) {
+  auto admitted = [&](const std::string& w) { return w.rfind(prefix, 0) == 0 && Admits(pattern, w, anchoring); };
   // Fast path: a member built from the syntax tree (and, for unanchored readings, the
   // prefix put in front), accepted only when RE2 agrees. Z3 decides everything else.
   regex::ParseResult parsed = regex::Parse(pattern);
@@ -343,15 +366,65 @@ StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anc
       admitted);
 }
 
-StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vector<std::string>& others,
+std::string RouteSolver::MandatoryPrefix(const std::string& pattern) {
+  regex::ParseResult p = regex::Parse(pattern);
+  if (!p.root) return "";
+  std::string err;
+  auto branches = regex::Branches(*p.root, &err);
+  if (!branches) return "";
+  std::optional<std::string> common;
+  for (const regex::Branch& b : *branches) {
+    std::string lit;
+    for (const Node& n : b.body.kids) {
+      if (n.kind != Kind::kSet || n.set.count() != 1) break;
+      for (int c = 0; c < 128; ++c) {
+        if (n.set.test(static_cast<std::size_t>(c))) lit += static_cast<char>(c);
+      }
+    }
+    if (b.body.kind == Kind::kSet && b.body.set.count() == 1) lit = *Construct(b.body);
+    if (!common) {
+      common = lit;
+    } else {
+      std::size_t k = 0;
+      while (k < common->size() && k < lit.size() && (*common)[k] == lit[k]) ++k;
+      common->resize(k);
+    }
+  }
+  return common.value_or("");
+}
+
+StringAnswer RouteSolver::UncoveredUncached(const std::string& pattern, const std::vector<std::string>& others,
                                     RegexAnchoring anchoring) {
+  // Cheap and sound first: a member of `pattern` that none of the others admits.
+  regex::ParseResult parsed = regex::Parse(pattern);
+  if (parsed.root) {
+    if (auto w = Construct(*parsed.root)) {
+      bool mine = Admits(pattern, *w, anchoring);
+      bool theirs = false;
+      for (const std::string& o : others) theirs = theirs || Admits(o, *w, anchoring);
+      if (mine && !theirs) return StringAnswer{SolveStatus::kSat, *w, ""};
+    }
+  }
+  // Only start-anchored readings: others whose mandatory literal prefix is incompatible
+  // with this one's are disjoint from it and cannot help cover it.
+  std::vector<std::string> relevant = others;
+  if (anchoring != RegexAnchoring::kSearch) {
+    const std::string mp = MandatoryPrefix(pattern);
+    relevant.clear();
+    for (const std::string& o : others) {
+      const std::string op = MandatoryPrefix(o);
+      const std::size_t k = std::min(mp.size(), op.size());
+      if (mp.compare(0, k, op, 0, k) == 0) relevant.push_back(o);
+    }
+  }
+  const std::vector<std::string>& others_ = relevant;
   return impl().Search(
       pattern,
       [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
         auto mine = impl().Language(pattern, anchoring, alphabet, error);
         if (!mine) return std::nullopt;
         std::optional<z3::expr> cover;
-        for (const std::string& o : others) {
+        for (const std::string& o : others_) {
           auto l = impl().Language(o, anchoring, alphabet, error);
           if (!l) return std::nullopt;
           cover = cover ? impl().Union(*cover, *l) : *l;
@@ -363,16 +436,16 @@ StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vecto
         return z3::re_intersect(both);  // one membership: mine and none of the others
       },
       [&](const std::string& w) {
-        if (!Re2Admits(pattern, w, anchoring)) return false;
+        if (!Admits(pattern, w, anchoring)) return false;
         for (const std::string& o : others) {
-          if (Re2Admits(o, w, anchoring)) return false;
+          if (Admits(o, w, anchoring)) return false;
         }
         return true;
       },
       /*printable_only=*/true);
 }
 
-StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring anchoring) {
+StringAnswer RouteSolver::RejectedUncached(const std::string& pattern, RegexAnchoring anchoring) {
   return impl().Search(
       pattern,
       [&](const CharSet& alphabet, std::string* error) -> std::optional<z3::expr> {
@@ -383,14 +456,37 @@ StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring an
         both.push_back(z3::re_complement(*l));
         return z3::re_intersect(both);
       },
-      [&](const std::string& w) { return !Re2Admits(pattern, w, anchoring); },
+      [&](const std::string& w) { return !Admits(pattern, w, anchoring); },
       /*printable_only=*/true);
 }
 
-StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting,
+// True when the prefix and the full-match readings of `pattern` agree on printable values:
+// every top-level branch ends in `$`, or in a star over a set holding every printable
+// character (X·S* admits the same printable values as X·S*·Σ*).
+bool PrefixEqualsFull(const std::string& pattern) {
+  regex::ParseResult p = regex::Parse(pattern);
+  if (!p.root) return false;
+  std::string err;
+  auto branches = regex::Branches(*p.root, &err);
+  if (!branches) return false;
+  const CharSet printable = Printable() | CharSet().set(' ');
+  for (const regex::Branch& b : *branches) {
+    if (b.eol) continue;
+    const Node* last = b.body.kind == Kind::kConcat && !b.body.kids.empty() ? &b.body.kids.back() : &b.body;
+    if (last->kind != Kind::kRepeat || last->min != 0 || last->max != -1) return false;
+    const Node& inner = last->kids[0];
+    if (inner.kind != Kind::kSet || (inner.set & printable) != printable) return false;
+  }
+  return true;
+}
+
+StringAnswer RouteSolver::DifferenceUncached(const std::string& pattern, RegexAnchoring accepting,
                                      RegexAnchoring rejecting) {
+  if (accepting == RegexAnchoring::kPrefix && rejecting == RegexAnchoring::kFull && PrefixEqualsFull(pattern)) {
+    return StringAnswer{SolveStatus::kUnsat, "", ""};
+  }
   auto differs = [&](const std::string& w) {
-    return Re2Admits(pattern, w, accepting) && !Re2Admits(pattern, w, rejecting);
+    return Admits(pattern, w, accepting) && !Admits(pattern, w, rejecting);
   };
   // The witness a person would write first: a value both readings admit, extended. Only
   // used when RE2 confirms it; otherwise Z3 searches.
@@ -415,6 +511,54 @@ StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring 
         return z3::re_intersect(both);  // one membership: a and not b
       },
       differs, /*printable_only=*/true);
+}
+
+}  // namespace meshproof
+
+namespace meshproof {
+
+namespace {
+std::string Key(std::initializer_list<std::string> parts) {
+  std::string k;
+  for (const auto& p : parts) {
+    k += p;
+    k += '\x1f';
+  }
+  return k;
+}
+std::string A(RegexAnchoring a) { return std::to_string(static_cast<int>(a)); }
+}  // namespace
+
+StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix) {
+  std::string k = Key({"E", pattern, A(anchoring), prefix});
+  auto it = cache_->answers.find(k);
+  if (it != cache_->answers.end()) return it->second;
+  return cache_->answers[k] = ExampleUncached(pattern, anchoring, prefix);
+}
+
+StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vector<std::string>& others,
+                                    RegexAnchoring anchoring) {
+  std::vector<std::string> sorted = others;
+  std::sort(sorted.begin(), sorted.end());
+  std::string k = Key({"U", pattern, A(anchoring)});
+  for (const auto& o : sorted) k += o + '\x1e';
+  auto it = cache_->answers.find(k);
+  if (it != cache_->answers.end()) return it->second;
+  return cache_->answers[k] = UncoveredUncached(pattern, others, anchoring);
+}
+
+StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring anchoring) {
+  std::string k = Key({"R", pattern, A(anchoring)});
+  auto it = cache_->answers.find(k);
+  if (it != cache_->answers.end()) return it->second;
+  return cache_->answers[k] = RejectedUncached(pattern, anchoring);
+}
+
+StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting) {
+  std::string k = Key({"D", pattern, A(accepting), A(rejecting)});
+  auto it = cache_->answers.find(k);
+  if (it != cache_->answers.end()) return it->second;
+  return cache_->answers[k] = DifferenceUncached(pattern, accepting, rejecting);
 }
 
 }  // namespace meshproof

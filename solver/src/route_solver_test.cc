@@ -99,6 +99,15 @@ TEST(TranslatorTest, AnchoringWitness) {
   EXPECT_FALSE(Re2Admits("/books-bought", d.witness, RegexAnchoring::kFull));
   EXPECT_EQ(s.Difference("/api/.*", RegexAnchoring::kPrefix, RegexAnchoring::kFull).status, SolveStatus::kUnsat);
   EXPECT_EQ(s.Difference("/books$", RegexAnchoring::kPrefix, RegexAnchoring::kFull).status, SolveStatus::kUnsat);
+  // The syntactic shortcut and Z3 must agree: these end in a full star or `$` per branch...
+  for (const char* same : {"/a/.*|/b$", "(?:/x|/y)[\\x20-\\x7e]*", "/api/(orders|carts)/.*"}) {
+    EXPECT_EQ(s.Difference(same, RegexAnchoring::kPrefix, RegexAnchoring::kFull).status, SolveStatus::kUnsat) << same;
+  }
+  // ... and these do not (a star over a narrower set, a branch without either).
+  for (const char* differs : {"/a/[a-z]*", "/a/.*|/b", "/a(/.*)?"}) {
+    StringAnswer a = s.Difference(differs, RegexAnchoring::kPrefix, RegexAnchoring::kFull);
+    EXPECT_EQ(a.status, SolveStatus::kSat) << differs;
+  }
 }
 
 TEST(TranslatorTest, EmptyLanguage) {

@@ -62,6 +62,10 @@ class RouteSolver {
   StringAnswer Uncovered(const std::string& pattern, const std::vector<std::string>& others,
                          RegexAnchoring anchoring);
 
+  /// The literal text every value `pattern` admits must start with under a start-anchored
+  /// reading ("/api/v" for "^/api/v[0-9]+"); "" when none is known.
+  static std::string MandatoryPrefix(const std::string& pattern);
+
   /// Some printable value `pattern` rejects under `anchoring`; kUnsat when it admits every
   /// value (MP1008: "any path").
   StringAnswer Rejected(const std::string& pattern, RegexAnchoring anchoring);
@@ -73,10 +77,21 @@ class RouteSolver {
   StringAnswer Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting);
 
  private:
+  StringAnswer ExampleUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix);
+  StringAnswer UncoveredUncached(const std::string& pattern, const std::vector<std::string>& others,
+                                 RegexAnchoring anchoring);
+  StringAnswer RejectedUncached(const std::string& pattern, RegexAnchoring anchoring);
+  StringAnswer DifferenceUncached(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting);
+
+  /// Re2Admits with compiled patterns cached in this solver.
+  bool Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring);
+
   struct Impl;
   Impl& impl();  // the Z3 context, created on first use (most examples need none)
   unsigned timeout_ms_;
   std::unique_ptr<Impl> impl_;
+  struct Cache;
+  std::unique_ptr<Cache> cache_;  // compiled RE2 patterns and memoized answers
 };
 
 }  // namespace meshproof
