@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "meshproof/solver/query.h"
 #include "test_mesh.h"
 
 namespace meshproof {
@@ -203,7 +204,10 @@ INSTANTIATE_TEST_SUITE_P(
                   kStore + Routes("shop", "r", "[{name: m, pathRegex: \"/[^/]\"}]") + kAllow},
         CheckCase{"MP4001_rule_without_matches", DiagCode::MP4001,
                   kStore + kRoutes + Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r}]"),
-                  kMesh}),
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: /api/.*, methods: [GET]}]") + kAllow},
+        CheckCase{"MP4001_route_level_anchoring", DiagCode::MP4001,
+                  kMesh,  // /api: GET /api/x is allowed by the spec's prefix reading, denied by OSM's full match
+                  kStore + Routes("shop", "r", "[{name: m, pathRegex: /api$, methods: [GET]}]") + kAllow}),
     [](const auto& tp) { return std::string(tp.param.name); });
 
 TEST(CheckDetails, CanaryDeniedSaysShareAndWitness) {
@@ -226,6 +230,26 @@ TEST(CheckDetails, CanaryDeniedSaysShareAndWitness) {
   EXPECT_EQ(found->location.path, "spec.backends[1]");
   ASSERT_FALSE(found->related.empty());
   EXPECT_EQ(found->related[0].name, "web-to-store");
+}
+
+TEST(CheckDetails, RouteLevelPortabilityWitnessDiffers) {
+  LoadResult r = LoadTexts({{"mesh.yaml", kMesh}});
+  RouteGraph spec = CompileGraph(r.model, GetProfile(ProfileId::kSpec));
+  Diagnostics d;
+  RunChecks(spec, {}, &d);
+  const Diagnostic* found = nullptr;
+  for (const auto& x : d.items()) {
+    if (x.code == DiagCode::MP4001 && x.message.find("route-level") != std::string::npos) found = &x;
+  }
+  ASSERT_NE(found, nullptr) << testing::Codes(d);
+  ASSERT_TRUE(found->witness.has_value());
+  EXPECT_EQ(found->witness->path.rfind("/api", 0), 0u);
+  // The witness request really is allowed under spec and denied under OSM.
+  RouteGraph osm = CompileGraph(r.model, GetProfile(ProfileId::kOsm));
+  QueryRequest q{found->witness->source, found->witness->destination, "", found->witness->port,
+                 found->witness->method, found->witness->path, found->witness->headers, true};
+  EXPECT_EQ(Query(spec, q).verdict, Verdict::kAllow);
+  EXPECT_EQ(Query(osm, q).verdict, Verdict::kDeny);
 }
 
 TEST(CheckDetails, SplitCycleIsAnError) {

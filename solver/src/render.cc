@@ -1,11 +1,65 @@
 #include "meshproof/solver/render.h"
 
+#include "meshproof/solver/intents.h"
+#include "meshproof/solver/route_solver.h"
+
 namespace meshproof {
 
 using nlohmann::json;
 
+namespace {
+
+// Per allowed HTTP match: its methods, path and header languages, and a witness request
+// the match admits (constructed or found by Z3, re-checked with RE2).
+json RoutesJson(const RouteGraph& g, const PortAccess& access, PortProtocol protocol, RouteSolver* solver) {
+  const MeshModel& m = g.model();
+  const Profile& p = g.profile();
+  if (protocol != PortProtocol::kHttp || access.level == PortAccess::Level::kNone) return json::array();
+  if (access.level == PortAccess::Level::kAll) {
+    return json::array({{{"match", "all"}, {"methods", json::array({"*"})}, {"pathRegex", nullptr},
+                         {"headers", json::object()}, {"witness", {{"method", "GET"}, {"path", "/"}, {"headers", json::object()}}}}});
+  }
+  json out = json::array();
+  for (const GrantedMatch& gm : access.matches) {
+    const HTTPRouteGroup& grp = m.http_route_groups[gm.group];
+    const HttpMatch& hm = grp.matches[gm.match];
+    json headers = json::object();
+    json wheaders = json::object();
+    std::vector<std::pair<std::string, std::string>> hv;
+    bool ok = true;
+    for (const HeaderMatch& h : hm.headers) {
+      headers[h.name] = h.value;
+      StringAnswer a = solver->Example(h.value, p.header_anchoring);
+      if (a.status != SolveStatus::kSat) ok = false;
+      wheaders[h.name] = a.witness;
+      hv.emplace_back(h.name, a.witness);
+    }
+    std::string path = "/";
+    if (hm.path_regex) {
+      StringAnswer a = solver->Example(*hm.path_regex, p.path_anchoring, "/");
+      if (a.status != SolveStatus::kSat) ok = false;
+      path = a.witness;
+    }
+    std::string method = hm.methods.empty() || hm.methods[0] == "*" ? "GET" : hm.methods[0];
+    json entry{{"match", grp.meta.name + "/" + hm.name},
+               {"methods", hm.methods.empty() ? json::array({"*"}) : json(hm.methods)},
+               {"pathRegex", hm.path_regex ? json(*hm.path_regex) : json(nullptr)},
+               {"headers", headers}};
+    // Printed only when the concrete evaluation agrees; otherwise the match admits nothing
+    // provable within the timeout.
+    entry["witness"] = ok && MatchAdmits(hm, p, method, path, hv)
+                           ? json{{"method", method}, {"path", path}, {"headers", wheaders}}
+                           : json(nullptr);
+    out.push_back(entry);
+  }
+  return out;
+}
+
+}  // namespace
+
 json ReachToJson(const RouteGraph& g, const std::vector<ReachEntry>& matrix) {
   const MeshModel& m = g.model();
+  RouteSolver solver;
   json entries = json::array();
   for (const ReachEntry& e : matrix) {
     json recv = json::array();
@@ -19,6 +73,7 @@ json ReachToJson(const RouteGraph& g, const std::vector<ReachEntry>& matrix) {
                       {"targetPort", pr.target_port},
                       {"share", pr.share},
                       {"allowed", DescribeAccess(g, pr.access)},
+                      {"routes", RoutesJson(g, pr.access, e.protocol, &solver)},
                       {"trafficTargets", targets}});
     }
     entries.push_back({{"source", g.identities()[e.source].key()},

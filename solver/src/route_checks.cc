@@ -6,6 +6,7 @@
 #include <set>
 
 #include "meshproof/solver/checks.h"
+#include "meshproof/solver/query.h"
 #include "meshproof/solver/route_solver.h"
 #include "route_checks.h"
 
@@ -30,6 +31,7 @@ class RouteChecker {
     for (std::size_t gi = 0; gi < m_.http_route_groups.size(); ++gi) CheckGroup(gi);
     CheckRedundancy();
     CheckBroadGrants();
+    if (o_.portability && p_.evaluates_access) CheckRoutePortability();
   }
 
  private:
@@ -99,7 +101,7 @@ class RouteChecker {
       }
       // MP2004: the spec's prefix reading against Envoy's full match.
       if (hm.path_regex && !empty_.count({gi, k})) {
-        StringAnswer d = solver_.Difference(*hm.path_regex, RegexAnchoring::kPrefix, RegexAnchoring::kFull);
+        StringAnswer d = solver_.Difference(*hm.path_regex, RegexAnchoring::kPrefix, RegexAnchoring::kFull, "/");
         if (d.status == SolveStatus::kSat) {
           Diagnostic& diag = Report(
               DiagCode::MP2004, g.meta, mp + ".pathRegex",
@@ -232,6 +234,87 @@ class RouteChecker {
                  t.destination.name + " (threshold " + std::to_string(o_.broad_grant_sources) +
                  " identities; overBroadSources in .meshproof.yaml)");
     }
+  }
+
+  // MP4001 at route level: a request a granted match admits under one profile's path
+  // anchoring and not under another's. Reported only when evaluating that very request
+  // under both profiles gives different verdicts (another match may still allow it).
+  void CheckRoutePortability() {
+    for (const Profile& prof : AllProfiles()) {
+      if (!prof.evaluates_access || prof.path_anchoring == p_.path_anchoring) continue;
+      Profile other = prof;
+      other.served = GetProfile(ProfileId::kSpec).served;  // interpretations, not versions
+      RouteGraph og = CompileGraph(m_, other);
+      std::set<std::pair<std::size_t, std::pair<std::size_t, std::size_t>>> done;
+      for (const Grant& gr : g_.grants()) {
+        if (!gr.applied || gr.destination == kNoId || gr.sources.empty()) continue;
+        const ServiceNode* svc = nullptr;
+        const ServicePortInfo* port = nullptr;
+        for (ServiceId sid : g_.ServicesOf(gr.destination)) {
+          for (const auto& sp : g_.services()[sid].ports) {
+            if (!port && sp.protocol == PortProtocol::kHttp) {
+              svc = &g_.services()[sid];
+              port = &sp;
+            }
+          }
+        }
+        if (port == nullptr) continue;
+        for (const GrantedMatch& gm : gr.http_matches) {
+          if (!done.insert({gr.target, {gm.group, gm.match}}).second || invalid_.count({gm.group, gm.match})) continue;
+          const HTTPRouteGroup& grp = m_.http_route_groups[gm.group];
+          const HttpMatch& hm = grp.matches[gm.match];
+          if (!hm.path_regex) continue;
+          StringAnswer d = solver_.Difference(*hm.path_regex, p_.path_anchoring, other.path_anchoring, "/");
+          if (d.status != SolveStatus::kSat) {
+            d = solver_.Difference(*hm.path_regex, other.path_anchoring, p_.path_anchoring, "/");
+          }
+          if (d.status != SolveStatus::kSat) continue;
+          QueryRequest q;
+          q.from = g_.identities()[gr.sources.front()].key();
+          q.to = svc->key();
+          q.port = port->port;
+          q.method = hm.methods.empty() || hm.methods[0] == "*" ? "GET" : hm.methods[0];
+          q.path = d.witness;
+          for (const HeaderMatch& h : hm.headers) {
+            StringAnswer v = solver_.Example(h.value, p_.header_anchoring);
+            if (v.status == SolveStatus::kSat) q.headers.emplace_back(h.name, v.witness);
+          }
+          q.exact_headers = true;
+          QueryAnswer mine = Query(g_, q, o_.solver_timeout_ms);
+          QueryAnswer theirs = Query(og, q, o_.solver_timeout_ms);
+          if (mine.verdict == theirs.verdict) continue;
+          const TrafficTarget& t = m_.traffic_targets[gr.target];
+          Diagnostic& diag = Report(
+              DiagCode::MP4001, t.meta, t.meta.smi_version == 1 ? "specs" : "spec.rules",
+              "route-level portability: " + *q.method + " " + d.witness + " from " + q.from + " to " + q.to + ":" +
+                  std::to_string(port->port) + " is " + VerdictName(mine.verdict) + " under " + p_.name + " and " +
+                  VerdictName(theirs.verdict) + " under " + prof.name + " (match " + grp.meta.name + "/" + hm.name +
+                  ": pathRegex '" + *hm.path_regex + "' is read " + Reading(p_.path_anchoring) + " by " + p_.name +
+                  ", " + Reading(other.path_anchoring) + " by " + prof.name + ")");
+          diag.related.push_back(grp.meta.ref());
+          Witness w;
+          w.source = q.from;
+          w.destination = q.to;
+          w.port = port->port;
+          w.method = *q.method;
+          w.path = d.witness;
+          w.headers = q.headers;
+          diag.witness = w;
+        }
+      }
+    }
+  }
+
+  static const char* Reading(RegexAnchoring a) {
+    switch (a) {
+      case RegexAnchoring::kPrefix:
+        return "as a prefix";
+      case RegexAnchoring::kFull:
+        return "as a full match";
+      case RegexAnchoring::kSearch:
+        return "as a search";
+    }
+    return "?";
   }
 
   const RouteGraph& g_;

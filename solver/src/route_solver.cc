@@ -318,6 +318,16 @@ RouteSolver::Impl& RouteSolver::impl() {
 
 SolveStatus RouteSolver::Accepts(const std::string& pattern, RegexAnchoring anchoring,
                                  const std::string& value) {
+  std::string key = "A\x1f" + pattern + "\x1f" + std::to_string(static_cast<int>(anchoring)) + "\x1f" + value;
+  auto hit = cache_->answers.find(key);
+  if (hit != cache_->answers.end()) return hit->second.status;
+  SolveStatus status = AcceptsUncached(pattern, anchoring, value);
+  cache_->answers[key].status = status;
+  return status;
+}
+
+SolveStatus RouteSolver::AcceptsUncached(const std::string& pattern, RegexAnchoring anchoring,
+                                         const std::string& value) {
   std::string error;
   auto lang = impl().Language(pattern, anchoring, Ascii(), &error);
   if (!lang) return SolveStatus::kUnknown;
@@ -481,17 +491,17 @@ bool PrefixEqualsFull(const std::string& pattern) {
 }
 
 StringAnswer RouteSolver::DifferenceUncached(const std::string& pattern, RegexAnchoring accepting,
-                                     RegexAnchoring rejecting) {
+                                             RegexAnchoring rejecting, const std::string& prefix) {
   if (accepting == RegexAnchoring::kPrefix && rejecting == RegexAnchoring::kFull && PrefixEqualsFull(pattern)) {
     return StringAnswer{SolveStatus::kUnsat, "", ""};
   }
   auto differs = [&](const std::string& w) {
-    return Admits(pattern, w, accepting) && !Admits(pattern, w, rejecting);
+    return w.rfind(prefix, 0) == 0 && Admits(pattern, w, accepting) && !Admits(pattern, w, rejecting);
   };
   // The witness a person would write first: a value both readings admit, extended. Only
   // used when RE2 confirms it; otherwise Z3 searches.
   if (accepting == RegexAnchoring::kPrefix && rejecting == RegexAnchoring::kFull) {
-    StringAnswer base = Example(pattern, RegexAnchoring::kFull);
+    StringAnswer base = Example(pattern, RegexAnchoring::kFull, prefix);
     if (base.status == SolveStatus::kSat) {
       for (const char* tail : {"/x", "x", "/"}) {
         if (differs(base.witness + tail)) return StringAnswer{SolveStatus::kSat, base.witness + tail, ""};
@@ -508,7 +518,12 @@ StringAnswer RouteSolver::DifferenceUncached(const std::string& pattern, RegexAn
         z3::expr_vector both(impl().ctx);
         both.push_back(*a);
         both.push_back(z3::re_complement(*b));
-        return z3::re_intersect(both);  // one membership: a and not b
+        if (!prefix.empty()) {
+          both.push_back(z3::concat(
+              z3::to_re(impl().ctx.string_val(prefix.data(), static_cast<unsigned>(prefix.size()))),
+              z3::star(impl().Set(alphabet))));
+        }
+        return z3::re_intersect(both);  // one membership: a, not b, the value domain
       },
       differs, /*printable_only=*/true);
 }
@@ -554,11 +569,12 @@ StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring an
   return cache_->answers[k] = RejectedUncached(pattern, anchoring);
 }
 
-StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting) {
-  std::string k = Key({"D", pattern, A(accepting), A(rejecting)});
+StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
+                                     const std::string& prefix) {
+  std::string k = Key({"D", pattern, A(accepting), A(rejecting), prefix});
   auto it = cache_->answers.find(k);
   if (it != cache_->answers.end()) return it->second;
-  return cache_->answers[k] = DifferenceUncached(pattern, accepting, rejecting);
+  return cache_->answers[k] = DifferenceUncached(pattern, accepting, rejecting, prefix);
 }
 
 }  // namespace meshproof

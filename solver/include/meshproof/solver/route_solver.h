@@ -74,14 +74,17 @@ class RouteSolver {
   /// spec's prefix reading against Envoy's full match). Values are printable ASCII only:
   /// paths and header values carry no control characters, so a difference that needs one
   /// (`.` does not match "\n") is no difference a request can show (kUnsat).
-  StringAnswer Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting);
+  StringAnswer Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
+                          const std::string& prefix = "");
 
  private:
+  SolveStatus AcceptsUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& value);
   StringAnswer ExampleUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix);
   StringAnswer UncoveredUncached(const std::string& pattern, const std::vector<std::string>& others,
                                  RegexAnchoring anchoring);
   StringAnswer RejectedUncached(const std::string& pattern, RegexAnchoring anchoring);
-  StringAnswer DifferenceUncached(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting);
+  StringAnswer DifferenceUncached(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
+                                  const std::string& prefix);
 
   /// Re2Admits with compiled patterns cached in this solver.
   bool Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring);
