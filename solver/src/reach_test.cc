@@ -262,6 +262,28 @@ TEST(IntentTest, DenyHeldAndViolated) {
   EXPECT_EQ(bad.items()[0].related[0].name, "t");
 }
 
+TEST(IntentTest, OpenPathIsDecidedByTheSolver) {
+  // The only granted match's pathRegex lacks the leading '/': no request path matches it,
+  // so nothing is allowed and the deny intent holds; with the slash it is violated, and
+  // the witness is a path the solver found for the open field.
+  auto mesh = [](const std::string& regex) {
+    return App("shop", "web", "web") + App("shop", "store", "store") +
+           Routes("shop", "r", "[{name: m, pathRegex: \"" + regex + "\", methods: [GET]}]") +
+           Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r, matches: [m]}]");
+  };
+  const std::string intent = "intents:\n- deny: {from: shop/web, to: shop/store}\n";
+  EXPECT_TRUE(CheckIntentsOn(mesh("books/[0-9]+"), intent).empty());
+  Diagnostics bad = CheckIntentsOn(mesh("/books/[0-9]+"), intent);
+  ASSERT_EQ(bad.Count(DiagCode::MP5002), 1u) << testing::Codes(bad);
+  ASSERT_TRUE(bad.items()[0].witness.has_value());
+  EXPECT_EQ(bad.items()[0].witness->path, "/books/0");
+  EXPECT_EQ(bad.items()[0].witness->method, "GET");
+  // allow with an open path holds when some path is allowed, and fails when none can be.
+  const std::string allow = "intents:\n- allow: {from: shop/web, to: shop/store, method: GET}\n";
+  EXPECT_TRUE(CheckIntentsOn(mesh("/books/[0-9]+"), allow).empty());
+  EXPECT_EQ(CheckIntentsOn(mesh("books/[0-9]+"), allow).Count(DiagCode::MP5001), 1u);
+}
+
 TEST(ConfigTest, ErrorsNameFileAndLine) {
   auto bad = ParseConfig("profile: osm\nsuppress: [MP9999]\n", "cfg.yaml");
   ASSERT_FALSE(bad.ok());
