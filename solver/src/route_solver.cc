@@ -404,15 +404,18 @@ std::string RouteSolver::MandatoryPrefix(const std::string& pattern) {
 }
 
 StringAnswer RouteSolver::UncoveredUncached(const std::string& pattern, const std::vector<std::string>& others,
-                                    RegexAnchoring anchoring) {
+                                            RegexAnchoring anchoring, const std::string& prefix) {
   // Cheap and sound first: a member of `pattern` that none of the others admits.
   regex::ParseResult parsed = regex::Parse(pattern);
   if (parsed.root) {
     if (auto w = Construct(*parsed.root)) {
-      bool mine = Admits(pattern, *w, anchoring);
-      bool theirs = false;
-      for (const std::string& o : others) theirs = theirs || Admits(o, *w, anchoring);
-      if (mine && !theirs) return StringAnswer{SolveStatus::kSat, *w, ""};
+      for (const std::string& candidate : {*w, prefix + *w}) {
+        if (candidate.rfind(prefix, 0) != 0) continue;
+        bool mine = Admits(pattern, candidate, anchoring);
+        bool theirs = false;
+        for (const std::string& o : others) theirs = theirs || Admits(o, candidate, anchoring);
+        if (mine && !theirs) return StringAnswer{SolveStatus::kSat, candidate, ""};
+      }
     }
   }
   // Only start-anchored readings: others whose mandatory literal prefix is incompatible
@@ -439,14 +442,19 @@ StringAnswer RouteSolver::UncoveredUncached(const std::string& pattern, const st
           if (!l) return std::nullopt;
           cover = cover ? impl().Union(*cover, *l) : *l;
         }
-        if (!cover) return mine;
         z3::expr_vector both(impl().ctx);
         both.push_back(*mine);
-        both.push_back(z3::re_complement(*cover));
-        return z3::re_intersect(both);  // one membership: mine and none of the others
+        if (cover) both.push_back(z3::re_complement(*cover));
+        if (!prefix.empty()) {
+          both.push_back(z3::concat(
+              z3::to_re(impl().ctx.string_val(prefix.data(), static_cast<unsigned>(prefix.size()))),
+              z3::star(impl().Set(alphabet))));
+        }
+        if (both.size() == 1) return mine;
+        return z3::re_intersect(both);  // one membership: mine, none of the others, the domain
       },
       [&](const std::string& w) {
-        if (!Admits(pattern, w, anchoring)) return false;
+        if (w.rfind(prefix, 0) != 0 || !Admits(pattern, w, anchoring)) return false;
         for (const std::string& o : others) {
           if (Admits(o, w, anchoring)) return false;
         }
@@ -552,14 +560,14 @@ StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anc
 }
 
 StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vector<std::string>& others,
-                                    RegexAnchoring anchoring) {
+                                    RegexAnchoring anchoring, const std::string& prefix) {
   std::vector<std::string> sorted = others;
   std::sort(sorted.begin(), sorted.end());
-  std::string k = Key({"U", pattern, A(anchoring)});
+  std::string k = Key({"U", pattern, A(anchoring), prefix});
   for (const auto& o : sorted) k += o + '\x1e';
   auto it = cache_->answers.find(k);
   if (it != cache_->answers.end()) return it->second;
-  return cache_->answers[k] = UncoveredUncached(pattern, others, anchoring);
+  return cache_->answers[k] = UncoveredUncached(pattern, others, anchoring, prefix);
 }
 
 StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring anchoring) {

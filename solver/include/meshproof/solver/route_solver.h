@@ -60,7 +60,7 @@ class RouteSolver {
   /// Some value `pattern` admits that none of `others` admits, all under `anchoring`
   /// (printable values); kUnsat when `others` cover `pattern` (MP2003).
   StringAnswer Uncovered(const std::string& pattern, const std::vector<std::string>& others,
-                         RegexAnchoring anchoring);
+                         RegexAnchoring anchoring, const std::string& prefix = "");
 
   /// The literal text every value `pattern` admits must start with under a start-anchored
   /// reading ("/api/v" for "^/api/v[0-9]+"); "" when none is known.
@@ -81,7 +81,7 @@ class RouteSolver {
   SolveStatus AcceptsUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& value);
   StringAnswer ExampleUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix);
   StringAnswer UncoveredUncached(const std::string& pattern, const std::vector<std::string>& others,
-                                 RegexAnchoring anchoring);
+                                 RegexAnchoring anchoring, const std::string& prefix);
   StringAnswer RejectedUncached(const std::string& pattern, RegexAnchoring anchoring);
   StringAnswer DifferenceUncached(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
                                   const std::string& prefix);
