@@ -16,6 +16,7 @@
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
+#include "meshproof/solver/diff.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/reach.h"
 #include "meshproof/solver/render.h"
@@ -192,6 +193,30 @@ PYBIND11_MODULE(_core, m) {
       "Loads files, folders (recursively) or '-' for stdin. Raises LoadError when a path "
       "cannot be read, unless strict=False (then see Mesh.failures). Bad manifests never "
       "raise: they become findings in Mesh.verify().");
+  m.def(
+      "diff",
+      [](const std::vector<std::string>& base, const std::vector<std::string>& next, const std::string& profile,
+         const std::string& ns) {
+        meshproof::LoadOptions o;
+        o.default_namespace = ns;
+        meshproof::DiffOptions d;
+        d.profile = meshproof::python::ProfileOrThrow(profile);
+        meshproof::DiffResult r;
+        {
+          py::gil_scoped_release release;
+          meshproof::LoadResult b = meshproof::LoadPaths(base, o);
+          meshproof::LoadResult n = meshproof::LoadPaths(next, o);
+          for (const auto* x : {&b, &n}) {
+            if (!x->failures.empty()) throw std::runtime_error(x->failures[0].message());
+          }
+          r = meshproof::Diff(b, n, d);
+        }
+        return meshproof::python::ToPython(meshproof::DiffToJson(r));
+      },
+      py::arg("base"), py::arg("new"), py::arg("profile") = "spec", py::arg("namespace") = "default",
+      "What changes from `base` to `new` (paths): {verdict: equal|more-permissive|less-permissive|"
+      "incomparable, slices: [{source, destination, port, granted, revoked, grant, revoke}], shares, "
+      "newFindings, fixedFindings, changedObjects}. Every witness was evaluated on both versions.");
   m.def(
       "load_string",
       [](const std::string& text, const std::string& name, const std::string& ns) {

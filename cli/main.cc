@@ -25,6 +25,8 @@
 #include "meshproof/solver/reach.h"
 #include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
+#include "git_source.h"
+#include "meshproof/solver/diff.h"
 #include "output.h"
 
 namespace meshproof::cli {
@@ -42,6 +44,8 @@ Usage:
   meshproof reach PATH...  [--format text|json] [--include-deny]
   meshproof query PATH...  --from NS/SA (--to NS/SERVICE | --to-identity NS/SA) [--port N]
                            [--method M] [--path P] [--header NAME=VALUE]... [--exact-headers]
+  meshproof diff BASE NEW  [--format text|json|markdown|sarif] [--fail-on-grant]
+  meshproof diff --git REF PATH...      (BASE is PATH... at git revision REF)
   meshproof model PATH...  [--format json]
   meshproof codes          [--format text|json]
   meshproof --version
@@ -81,6 +85,8 @@ struct Options {
   std::string config;
   std::string intents;
   bool include_deny = false;
+  std::string git_ref;
+  bool fail_on_grant = false;
   QueryRequest query;
 };
 
@@ -157,6 +163,12 @@ int ParseArgs(int argc, char** argv, Options* o) {
       auto v = value("--intents");
       if (!v) return Fail("--intents needs a file");
       o->intents = *v;
+    } else if (is("--git")) {
+      auto v = value("--git");
+      if (!v || v->empty()) return Fail("--git needs a revision (e.g. origin/main)");
+      o->git_ref = *v;
+    } else if (a == "--fail-on-grant") {
+      o->fail_on_grant = true;
     } else if (a == "--include-deny") {
       o->include_deny = true;
     } else if (a == "--exact-headers") {
@@ -197,6 +209,7 @@ int ParseArgs(int argc, char** argv, Options* o) {
   static const std::map<std::string, std::vector<std::string>> kFormats = {
       {"verify", {"text", "json", "sarif", "junit"}},
       {"reach", {"text", "json"}},
+      {"diff", {"text", "json", "markdown", "sarif"}},
       {"query", {"text", "json"}},
       {"model", {"json"}},
       {"codes", {"text", "json"}}};
@@ -209,6 +222,9 @@ int ParseArgs(int argc, char** argv, Options* o) {
     std::string list;
     for (const auto& f : formats->second) list += (list.empty() ? "" : ", ") + f;
     return Fail("--format " + o->format + " is not available for " + o->command + " (" + list + ")");
+  }
+  if (o->command == "diff" && o->git_ref.empty() && o->paths.size() != 2) {
+    return Fail("diff needs BASE and NEW (or --git REF PATH...)");
   }
   if (o->command == "query") {
     if (o->query.from.empty()) return Fail("query needs --from NS/SERVICEACCOUNT");
@@ -437,6 +453,57 @@ int RunQuery(Options o, LoadResult& r) {
   return a.verdict == Verdict::kAllow ? 0 : 1;
 }
 
+int RunDiff(Options o) {
+  LoadOptions lo;
+  lo.default_namespace = o.namespace_;
+  LoadResult base, next;
+  std::vector<std::string> new_paths = o.paths;
+  if (!o.git_ref.empty()) {
+    auto b = LoadFromGit(o.git_ref, o.paths, lo);
+    if (!b.ok()) return Fail(b.status().message());
+    base = std::move(*b);
+  } else {
+    base = LoadPaths({o.paths[0]}, lo);
+    new_paths = {o.paths[1]};
+  }
+  next = LoadPaths(new_paths, lo);
+  for (const LoadResult* r : {&base, &next}) {
+    for (const Status& s : r->failures) {
+      std::cerr << "meshproof: " << s.message() << "\n";
+    }
+    if (!r->failures.empty()) return kExitCannotRun;
+  }
+  // Settings (profile, fail-on) from the NEW side's configuration.
+  Options settings = o;
+  settings.paths = new_paths;
+  VerifyOptions vo;
+  if (!ResolveSettings(&settings, &next, &vo)) return kExitCannotRun;
+  DiffOptions dopt;
+  dopt.profile = vo.profile;
+  if (vo.config.solver_timeout_ms) dopt.solver_timeout_ms = *vo.config.solver_timeout_ms;
+  DiffResult d = Diff(base, next, dopt);
+  std::string out;
+  if (o.format == "json") {
+    nlohmann::json j = Envelope(settings);
+    j["base"] = o.git_ref.empty() ? o.paths[0] : o.git_ref;
+    j.update(DiffToJson(d));
+    out = j.dump(2) + "\n";
+  } else if (o.format == "markdown") {
+    out = DiffToMarkdown(d);
+  } else if (o.format == "sarif") {
+    out = DiffToSarif(d, next).dump(2) + "\n";
+  } else {
+    out = DiffToText(d);
+  }
+  if (!Emit(settings, out)) return kExitCannotRun;
+  const bool granted = std::any_of(d.slices.begin(), d.slices.end(), [](const SliceChange& s) { return s.granted; });
+  bool regressions = false;
+  for (const FindingRef& f : d.new_findings) {
+    if (settings.fail_on && *ParseSeverity(f.severity) >= *settings.fail_on) regressions = true;
+  }
+  return (o.fail_on_grant && granted) || regressions ? kExitFindings : kExitClean;
+}
+
 int RunModel(const Options& o, const LoadResult& r) {
   nlohmann::json j = Envelope(o);
   j["model"] = ModelToJson(r.model, r.sources);
@@ -476,6 +543,7 @@ int Main(int argc, char** argv) {
   Options o;
   if (int rc = ParseArgs(argc, argv, &o); rc >= 0) return rc;
   if (o.command == "codes") return RunCodes(o);
+  if (o.command == "diff") return RunDiff(o);
   LoadOptions lo;
   lo.default_namespace = o.namespace_;
   LoadResult r = LoadPaths(o.paths, lo);

@@ -145,3 +145,16 @@ def test_reach_and_query_answer_as_the_cli_does():
     assert denied["verdict"] == "deny" and denied["witness"] is None
     with pytest.raises(ValueError):
         mesh.query("shop/web")
+
+
+def test_diff(tmp_path):
+    import shutil
+    base = ROOT / "scenarios" / "payments" / "mesh"
+    new = tmp_path / "new"
+    shutil.copytree(base, new)
+    f = new / "20-payments.yaml"
+    f.write_text(f.read_text().replace("matches: [create-charge, read-charge]", "matches: [create-charge, read-charge, health]"))
+    d = meshproof.diff(base, new)
+    assert d["verdict"] == "more-permissive"
+    assert any(s["granted"] and s["grant"]["witness"]["path"] == "/healthz" for s in d["slices"])
+    assert meshproof.diff(base, base)["verdict"] == "equal"

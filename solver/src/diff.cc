@@ -379,9 +379,11 @@ class Differ {
     VerifyOptions vo;
     vo.profile = o_.profile;
     Diagnostics d0 = Verify(base_, vo), d1 = Verify(next_, vo);
+    // A finding is the same finding when its code, object and YAML path are: numbers in
+    // its message (a share, a count) may change without it being new or fixed.
     auto key = [](const Diagnostic& d) {
       std::string res = d.resource ? d.resource->kind + "/" + d.resource->namespace_ + "/" + d.resource->name : "";
-      return std::string(InfoOf(d.code).id) + "|" + res + "|" + d.message;
+      return std::string(InfoOf(d.code).id) + "|" + res + "|" + d.location.path;
     };
     std::multiset<std::string> k0, k1;
     for (const auto& d : d0.items()) k0.insert(key(d));

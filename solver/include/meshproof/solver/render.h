@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "meshproof/engine/loader.h"
+#include "meshproof/engine/render.h"
+#include "meshproof/solver/diff.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/reach.h"
 
@@ -15,5 +18,17 @@ nlohmann::json ReachToJson(const RouteGraph& graph, const std::vector<ReachEntry
 
 /// {verdict, deniedShare, witness, problem?, ports: [{port, protocol, verdict, because, blocked}]}
 nlohmann::json QueryAnswerToJson(const QueryAnswer& answer);
+
+/// A diff as JSON: {verdict, slices: [...], shares: [...], newFindings, fixedFindings,
+/// changedObjects, slicesExamined, slicesStructural, unknown}.
+nlohmann::json DiffToJson(const DiffResult& diff);
+/// Readable in a terminal.
+std::string DiffToText(const DiffResult& diff);
+/// Ready to post as a pull-request comment.
+std::string DiffToMarkdown(const DiffResult& diff);
+/// SARIF 2.1.0 with results on the changed objects of `next` (grants on the granting
+/// TrafficTarget, revocations on the object now responsible or the Service), plus new
+/// findings under their catalog codes.
+nlohmann::json DiffToSarif(const DiffResult& diff, const LoadResult& next);
 
 }  // namespace meshproof

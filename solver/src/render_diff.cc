@@ -1,0 +1,220 @@
+#include <cstdio>
+#include <set>
+
+#include "meshproof/solver/render.h"
+
+namespace meshproof {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Pct(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%%", share * 100);
+  return buf;
+}
+
+std::string RequestText(const Witness& w) {
+  std::string s;
+  if (!w.method.empty()) s += w.method + " ";
+  if (!w.path.empty()) s += w.path;
+  for (const auto& [k, v] : w.headers) s += " [" + k + ": " + v + "]";
+  if (s.empty()) s = "a connection";
+  return s;
+}
+
+json WitnessJson(const Witness& w) {
+  json h = json::object();
+  for (const auto& [k, v] : w.headers) h[k] = v;
+  return {{"source", w.source}, {"destination", w.destination}, {"port", w.port},
+          {"method", w.method}, {"path", w.path},               {"headers", h}};
+}
+
+json ExampleJson(const SliceChange::Example& e) {
+  return {{"witness", WitnessJson(e.request)},       {"base", e.base_verdict},
+          {"new", e.new_verdict},                    {"baseAllowedShare", e.base_allowed_share},
+          {"newAllowedShare", e.new_allowed_share},  {"baseObjects", e.base_objects},
+          {"newObjects", e.new_objects}};
+}
+
+std::string Objects(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string ExampleLine(const SliceChange::Example& e, bool granted) {
+  std::string line = RequestText(e.request) + " (" + e.base_verdict;
+  if (e.base_verdict == "partial") line += " " + Pct(e.base_allowed_share);
+  line += " -> " + e.new_verdict;
+  if (e.new_verdict == "partial") line += " " + Pct(e.new_allowed_share);
+  line += ")";
+  const auto& objs = granted ? e.new_objects : e.base_objects;
+  if (!objs.empty()) line += std::string(granted ? " by " : " was allowed by ") + "TrafficTarget " + Objects(objs);
+  return line;
+}
+
+json FindingJson(const FindingRef& f) {
+  json j{{"code", f.code}, {"severity", f.severity}, {"message", f.message},
+         {"location", {{"file", f.file}, {"line", f.line}, {"column", f.column}}}};
+  j["resource"] = f.resource ? json{{"kind", f.resource->kind}, {"namespace", f.resource->namespace_}, {"name", f.resource->name}}
+                             : json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+json DiffToJson(const DiffResult& d) {
+  json j;
+  j["verdict"] = d.verdict;
+  j["slices"] = json::array();
+  for (const auto& s : d.slices) {
+    json c{{"source", s.source}, {"destination", s.destination}, {"port", s.port}, {"protocol", s.protocol},
+           {"granted", s.granted}, {"revoked", s.revoked}};
+    c["grant"] = s.grant ? ExampleJson(*s.grant) : json(nullptr);
+    c["revoke"] = s.revoke ? ExampleJson(*s.revoke) : json(nullptr);
+    j["slices"].push_back(c);
+  }
+  j["shares"] = json::array();
+  for (const auto& sc : d.shares) {
+    json b = json::array();
+    for (const auto& x : sc.backends) b.push_back({{"service", x.service}, {"base", x.base_share}, {"new", x.new_share}});
+    j["shares"].push_back({{"root", sc.root}, {"split", sc.split}, {"backends", b}});
+  }
+  j["newFindings"] = json::array();
+  for (const auto& f : d.new_findings) j["newFindings"].push_back(FindingJson(f));
+  j["fixedFindings"] = json::array();
+  for (const auto& f : d.fixed_findings) j["fixedFindings"].push_back(FindingJson(f));
+  j["changedObjects"] = json::array();
+  for (const auto& o : d.changed_objects) {
+    j["changedObjects"].push_back({{"kind", o.kind}, {"namespace", o.namespace_}, {"name", o.name}});
+  }
+  j["slicesExamined"] = d.slices_examined;
+  j["slicesStructural"] = d.slices_structural;
+  j["unknown"] = d.unknown;
+  return j;
+}
+
+std::string DiffToText(const DiffResult& d) {
+  std::string out = "meshproof diff: " + d.verdict + " (" + std::to_string(d.changed_objects.size()) +
+                    " objects changed, " + std::to_string(d.slices_examined) + " slices examined, " +
+                    std::to_string(d.slices_structural) + " proved equal structurally)\n";
+  if (d.unknown) out += "  warning: the solver could not decide some questions; the diff may be incomplete\n";
+  for (const auto& s : d.slices) {
+    const std::string slice = s.source + " -> " + s.destination + ":" + std::to_string(s.port) + "/" + s.protocol;
+    if (s.grant) out += "+ granted  " + slice + ": " + ExampleLine(*s.grant, true) + "\n";
+    if (s.revoke) out += "- revoked  " + slice + ": " + ExampleLine(*s.revoke, false) + "\n";
+  }
+  for (const auto& sc : d.shares) {
+    out += "~ split    " + sc.root + " (" + sc.split + "):";
+    for (const auto& b : sc.backends) out += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
+    out.back() = '\n';
+  }
+  for (const auto& f : d.new_findings) {
+    out += "! new      " + f.file + ":" + std::to_string(f.line) + ": " + f.severity + ": " + f.code + " " + f.message + "\n";
+  }
+  for (const auto& f : d.fixed_findings) out += "* fixed    " + f.code + " " + f.message + "\n";
+  return out;
+}
+
+std::string DiffToMarkdown(const DiffResult& d) {
+  std::string out = "### meshproof diff: **" + d.verdict + "**\n\n";
+  if (d.slices.empty() && d.shares.empty()) {
+    out += "No access or traffic-split change: every request keeps its verdict.\n";
+  }
+  if (!d.slices.empty()) {
+    out += "| | source | destination | example request | before | after | because |\n|---|---|---|---|---|---|---|\n";
+    auto esc = [](std::string s) {
+      for (std::size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+      return s;
+    };
+    for (const auto& s : d.slices) {
+      const std::string dst = s.destination + ":" + std::to_string(s.port);
+      for (const auto* ex : {s.grant ? &*s.grant : nullptr, s.revoke ? &*s.revoke : nullptr}) {
+        if (!ex) continue;
+        const bool granted = ex == (s.grant ? &*s.grant : nullptr);
+        out += std::string("| ") + (granted ? "🟢 granted" : "🔴 revoked") + " | `" + s.source + "` | `" + dst +
+               "` | `" + esc(RequestText(ex->request)) + "` | " + ex->base_verdict + " | " + ex->new_verdict + " | " +
+               esc(Objects(granted ? ex->new_objects : ex->base_objects)) + " |\n";
+      }
+    }
+    out += "\n";
+  }
+  for (const auto& sc : d.shares) {
+    out += "**Traffic split** `" + sc.root + "` (`" + sc.split + "`):";
+    for (const auto& b : sc.backends) out += " `" + b.service + "` " + Pct(b.base_share) + " → " + Pct(b.new_share) + ";";
+    out.back() = '\n';
+    out += "\n";
+  }
+  if (!d.new_findings.empty()) {
+    out += "<details><summary>" + std::to_string(d.new_findings.size()) + " new findings</summary>\n\n";
+    for (const auto& f : d.new_findings) {
+      out += "- **" + f.code + "** (" + f.severity + ") `" + f.file + ":" + std::to_string(f.line) + "` " + f.message + "\n";
+    }
+    out += "\n</details>\n";
+  }
+  if (!d.fixed_findings.empty()) out += std::to_string(d.fixed_findings.size()) + " findings fixed.\n";
+  if (d.unknown) out += "\n> ⚠️ The solver could not decide some questions; this diff may be incomplete.\n";
+  return out;
+}
+
+json DiffToSarif(const DiffResult& d, const LoadResult& next) {
+  ObjectLocator locate = LocatorFor(next.model);
+  json rules = json::array({
+      {{"id", "meshproof/diff-granted"}, {"shortDescription", {{"text", "this change grants access"}}},
+       {"help", {{"text", "Requests that were denied before this change are now allowed."}}},
+       {"defaultConfiguration", {{"level", "warning"}}}},
+      {{"id", "meshproof/diff-revoked"}, {"shortDescription", {{"text", "this change revokes access"}}},
+       {"help", {{"text", "Requests that were allowed before this change are now denied."}}},
+       {"defaultConfiguration", {{"level", "warning"}}}},
+      {{"id", "meshproof/diff-split"}, {"shortDescription", {{"text", "this change moves traffic"}}},
+       {"help", {{"text", "A TrafficSplit's effective shares changed."}}},
+       {"defaultConfiguration", {{"level", "note"}}}}});
+  json results = json::array();
+  auto location = [&](const std::string& kind, const std::string& nsname) -> json {
+    auto slash = nsname.find('/');
+    auto loc = locate(ObjectRef{kind, nsname.substr(0, slash), nsname.substr(slash + 1)});
+    if (!loc || loc->file >= next.sources.size()) return json::array();
+    std::string uri = next.sources.name(loc->file);
+    if (uri.rfind("./", 0) == 0) uri = uri.substr(2);
+    return json::array({{{"physicalLocation",
+                          {{"artifactLocation", {{"uri", uri}}},
+                           {"region", {{"startLine", std::max<std::uint32_t>(loc->line, 1)}, {"startColumn", std::max<std::uint32_t>(loc->column, 1)}}}}}}});
+  };
+  for (const auto& s : d.slices) {
+    if (s.grant) {
+      json locs = s.grant->new_objects.empty() ? location("Service", s.destination)
+                                               : location("TrafficTarget", s.grant->new_objects.front());
+      results.push_back({{"ruleId", "meshproof/diff-granted"}, {"ruleIndex", 0}, {"level", "warning"},
+                         {"message", {{"text", "grants " + s.source + " -> " + s.destination + ":" + std::to_string(s.port) +
+                                                   ": " + ExampleLine(*s.grant, true)}}},
+                         {"locations", locs}});
+    }
+    if (s.revoke) {
+      results.push_back({{"ruleId", "meshproof/diff-revoked"}, {"ruleIndex", 1}, {"level", "warning"},
+                         {"message", {{"text", "revokes " + s.source + " -> " + s.destination + ":" + std::to_string(s.port) +
+                                                   ": " + ExampleLine(*s.revoke, false)}}},
+                         {"locations", location("Service", s.destination)}});
+    }
+  }
+  for (const auto& sc : d.shares) {
+    std::string text = "traffic split of " + sc.root + " changes:";
+    for (const auto& b : sc.backends) text += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
+    results.push_back({{"ruleId", "meshproof/diff-split"}, {"ruleIndex", 2}, {"level", "note"},
+                       {"message", {{"text", text}}}, {"locations", location("TrafficSplit", sc.split)}});
+  }
+  // Results GitHub cannot place are dropped rather than sent without a location.
+  json placed = json::array();
+  for (auto& r : results) {
+    if (!r["locations"].empty()) placed.push_back(r);
+  }
+  return json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+              {"version", "2.1.0"},
+              {"runs", json::array({{{"tool", {{"driver", {{"name", "meshproof"}, {"version", MeshproofVersion()},
+                                                            {"informationUri", "https://github.com/meshproof/meshproof"},
+                                                            {"rules", rules}}}}},
+                                     {"results", placed}}})}};
+}
+
+}  // namespace meshproof
