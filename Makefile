@@ -44,6 +44,7 @@ bench: build
 	  --benchmark_out=$(BUILD)/verify_bench.json --benchmark_out_format=json > /dev/null
 	@$(PYTHON) scripts/bench_ratio.py $(BUILD)/engine_bench.json $(BUILD)/verify_bench.json
 	@$(BUILD)/bin/solver_bench
+	@$(BUILD)/bin/diff_bench
 	@$(BUILD)/bin/meshproof-meshgen --services 10000 --namespaces 200 > $(BUILD)/mesh-10000.yaml
 	@/usr/bin/time -f "verify of 10000 services: %e s, peak RSS %M KB (target < 1 GiB)" \
 	  $(BUILD)/bin/meshproof verify --quiet $(BUILD)/mesh-10000.yaml

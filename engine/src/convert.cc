@@ -319,9 +319,22 @@ class ObjectConverter {
     constexpr std::size_t kMaxFields = 4096;  // bounds work on huge or alias-heavy objects
     std::vector<FieldLocation>& out = meta_.fields;
     std::string path;
+    std::uint64_t hash = 1469598103934665603ull;  // FNV-1a over "path=value" records
+    auto mix = [&hash](std::string_view bytes) {
+      for (unsigned char c : bytes) {
+        hash ^= c;
+        hash *= 1099511628211ull;
+      }
+    };
     std::function<void(const Node*, int)> walk = [&](const Node* n, int depth) {
       if (out.size() >= kMaxFields || depth > 32) return;
       if (!path.empty()) out.push_back({path, n->line, n->column});
+      mix(path);
+      mix(n->IsScalar() ? "=" : n->IsMap() ? "{" : n->IsSeq() ? "[" : "~");
+      if (n->IsScalar()) {
+        mix(n->value);
+        mix(n->quoted ? "\x01" : "\x02");  // "1" and 1 differ
+      }
       const std::size_t keep = path.size();
       if (n->IsMap()) {
         for (std::size_t i = 0; i < n->MapSize(); ++i) {
@@ -340,6 +353,8 @@ class ObjectConverter {
       }
     };
     walk(obj_, 0);
+    mix(prefix_.empty() ? "" : "\x03");  // the List envelope does not matter, but keep objects apart
+    meta_.content_hash = hash;
     std::sort(out.begin(), out.end(),
               [](const FieldLocation& a, const FieldLocation& b) { return a.path < b.path; });
   }

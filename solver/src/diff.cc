@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/render.h"
@@ -18,29 +18,19 @@
 namespace meshproof {
 namespace {
 
-using nlohmann::json;
-
-void StripLocations(json& j) {
-  if (j.is_object()) {
-    j.erase("location");
-    for (auto& [k, v] : j.items()) StripLocations(v);
-  } else if (j.is_array()) {
-    for (auto& v : j) StripLocations(v);
-  }
-}
-
-// kind/ns/name -> content without source locations.
-std::map<std::string, std::string> Fingerprints(const LoadResult& r) {
-  json model = ModelToJson(r.model, r.sources);
-  std::map<std::string, std::string> out;
-  for (auto& [section, items] : model.items()) {
-    if (!items.is_array()) continue;
-    for (json item : items) {
-      StripLocations(item);
-      std::string key = item.value("kind", section) + "/" + item.value("namespace", "") + "/" + item.value("name", "");
-      out[key] = item.dump();
-    }
-  }
+// kind/ns/name -> content hash (independent of file, position and formatting).
+std::map<std::string, std::uint64_t> Fingerprints(const LoadResult& r) {
+  std::map<std::string, std::uint64_t> out;
+  auto add = [&](const ObjectMeta& m) { out[m.kind + "/" + m.namespace_ + "/" + m.name] = m.content_hash; };
+  const MeshModel& m = r.model;
+  for (const auto& x : m.namespaces) add(x.meta);
+  for (const auto& x : m.service_accounts) add(x.meta);
+  for (const auto& x : m.services) add(x.meta);
+  for (const auto& x : m.workloads) add(x.meta);
+  for (const auto& x : m.traffic_targets) add(x.meta);
+  for (const auto& x : m.http_route_groups) add(x.meta);
+  for (const auto& x : m.l4_routes) add(x.meta);
+  for (const auto& x : m.traffic_splits) add(x.meta);
   return out;
 }
 
@@ -64,6 +54,8 @@ class Differ {
     DiffResult r;
     std::set<std::string> changed = ChangedObjects(&r);
     std::set<std::string> services = AffectedServices(changed);
+    changed_ = changed;
+    affected_services_ = services;
     for (const std::string& svc : services) DiffService(svc, &r);
     DiffShares(&r);
     if (o_.findings) DiffFindings(&r);
@@ -375,10 +367,40 @@ class Differ {
     }
   }
 
+  // Route-level findings depend only on a TrafficTarget, its routes, its destination's
+  // Services and the grants there: outside the affected region they are the same on both
+  // sides, so only the region is re-checked.
+  bool TargetAffected(const TrafficTarget& t, const RouteGraph& g) const {
+    if (changed_.count("TrafficTarget/" + t.meta.namespace_ + "/" + t.meta.name)) return true;
+    for (const RouteRef& r : t.rules) {
+      for (const char* kind : {"HTTPRouteGroup/", "TCPRoute/", "UDPRoute/"}) {
+        if (changed_.count(kind + t.meta.namespace_ + "/" + r.name)) return true;
+      }
+    }
+    IdentityId d = g.FindIdentity(t.destination.namespace_, t.destination.name);
+    if (d == kNoId) return false;
+    for (ServiceId sid : g.ServicesOf(d)) {
+      if (affected_services_.count(g.services()[sid].key())) return true;
+    }
+    return false;
+  }
+
   void DiffFindings(DiffResult* r) {
     VerifyOptions vo;
     vo.profile = o_.profile;
-    Diagnostics d0 = Verify(base_, vo), d1 = Verify(next_, vo);
+    VerifyOptions v0 = vo, v1 = vo;
+    v0.route_target_scope = [this](const TrafficTarget& t) { return TargetAffected(t, g0_); };
+    v1.route_target_scope = [this](const TrafficTarget& t) { return TargetAffected(t, g1_); };
+    auto group_scope = [this](const HTTPRouteGroup& hg) {
+      return changed_.count("HTTPRouteGroup/" + hg.meta.namespace_ + "/" + hg.meta.name) > 0;
+    };
+    v0.route_group_scope = group_scope;
+    v1.route_group_scope = group_scope;
+    // Both versions at once: independent inputs, one solver context per thread.
+    Diagnostics d0;
+    std::thread other([&] { d0 = Verify(base_, v0); });
+    Diagnostics d1 = Verify(next_, v1);
+    other.join();
     // A finding is the same finding when its code, object and YAML path are: numbers in
     // its message (a share, a count) may change without it being new or fixed.
     auto key = [](const Diagnostic& d) {
@@ -423,6 +445,8 @@ class Differ {
   RouteGraph g0_, g1_;
   RouteSolver solver_;
   bool unknown_ = false;
+  std::set<std::string> changed_;
+  std::set<std::string> affected_services_;
 };
 
 }  // namespace

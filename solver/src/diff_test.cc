@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "meshproof/engine/graph.h"
 #include "meshproof/solver/query.h"
+#include "meshproof/solver/verify.h"
 #include "test_mesh.h"
 
 namespace meshproof {
@@ -149,6 +151,40 @@ TEST(DiffTest, FindingsNewAndFixed) {
   DiffResult back = DiffOf(kApps + kRoutes + kGrant, broken);
   bool added = std::any_of(back.new_findings.begin(), back.new_findings.end(), [](const FindingRef& f) { return f.code == "MP1001"; });
   EXPECT_TRUE(added);
+}
+
+// The findings diff re-checks only the region a change can affect; it must report exactly
+// what comparing two full verifies reports.
+TEST(DiffTest, ScopedFindingsEqualFullVerifies) {
+  std::string other = App("ops", "mon", "mon") + Routes("ops", "r", "[{name: m, pathRegex: /metrics, methods: [GET]}]") +
+                      Target("ops", "t", "ops/mon", "shop/web", "[{kind: HTTPRouteGroup, name: r}]");
+  std::vector<std::pair<std::string, std::string>> changes = {
+      {kApps + kRoutes + kGrant + other, kApps + Routes("shop", "r", "[{name: v1, pathRegex: /api, methods: [GET]}]") + kGrant + other},
+      {kApps + kRoutes + kGrant + other, kApps + kRoutes + other},
+      {kApps + kRoutes + other, kApps + kRoutes + kGrant + other + Routes("shop", "dup", "[{name: a}, {name: a}]")},
+  };
+  auto key = [](const std::string& code, const std::optional<ObjectRef>& res, const std::string& msg) {
+    return code + "|" + (res ? res->kind + "/" + res->namespace_ + "/" + res->name : "") + "|" + msg;
+  };
+  for (const auto& [before, after] : changes) {
+    LoadResult b = LoadTexts({{"mesh.yaml", before}}), n = LoadTexts({{"mesh.yaml", after}});
+    DiffResult d = Diff(b, n, {});
+    Diagnostics full0 = Verify(b, {}), full1 = Verify(n, {});
+    std::multiset<std::string> k0, k1, expected_new, expected_fixed, got_new, got_fixed;
+    for (const auto& x : full0.items()) k0.insert(key(InfoOf(x.code).id, x.resource, x.message));
+    for (const auto& x : full1.items()) k1.insert(key(InfoOf(x.code).id, x.resource, x.message));
+    for (const auto& x : k1) {
+      if (!k0.count(x)) expected_new.insert(x);
+    }
+    for (const auto& x : k0) {
+      if (!k1.count(x)) expected_fixed.insert(x);
+    }
+    for (const auto& f : d.new_findings) got_new.insert(key(f.code, f.resource, f.message));
+    for (const auto& f : d.fixed_findings) got_fixed.insert(key(f.code, f.resource, f.message));
+    EXPECT_EQ(got_new, expected_new);
+    EXPECT_EQ(got_fixed, expected_fixed);
+    EXPECT_FALSE(got_new.empty() && got_fixed.empty()) << "each change must move some finding";
+  }
 }
 
 }  // namespace

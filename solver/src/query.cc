@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <unordered_map>
 #include <optional>
 #include <set>
 
@@ -13,8 +15,19 @@
 namespace meshproof {
 namespace {
 
+// Compiled patterns, per thread (RE2 objects are immutable once built, and queries come
+// in the thousands over a handful of patterns). Bounded so that a mesh of unique regexes
+// cannot grow it without limit.
+const RE2& Compiled(const std::string& pattern) {
+  thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
+  auto it = cache.find(pattern);
+  if (it != cache.end()) return *it->second;
+  if (cache.size() >= 4096) cache.clear();
+  return *cache.emplace(pattern, std::make_unique<RE2>(pattern, RE2::Quiet)).first->second;
+}
+
 bool RegexAdmits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
-  RE2 re(pattern, RE2::Quiet);
+  const RE2& re = Compiled(pattern);
   if (!re.ok()) return false;
   RE2::Anchor anchor = anchoring == RegexAnchoring::kFull     ? RE2::ANCHOR_BOTH
                        : anchoring == RegexAnchoring::kPrefix ? RE2::ANCHOR_START
@@ -40,6 +53,7 @@ class Querier {
 
   QueryAnswer Run() {
     QueryAnswer a;
+    needs_because_ = !q_.method || !q_.path;  // open fields: the witness needs to know the routes
     a.witness.source = q_.from;
     a.witness.destination = q_.to.empty() ? q_.to_identity : q_.to;
     a.witness.method = q_.method.value_or("");
@@ -133,10 +147,11 @@ class Querier {
           }
         }
         if (admitted.empty()) {
-          pp.lacks.push_back(Explain(src, dest, pod_port, t.protocol));
+          if (q_.explain) pp.lacks.push_back(Explain(src, dest, pod_port, t.protocol));
           continue;
         }
         allowed += t.shares[i];
+        if (!q_.explain && !needs_because_) continue;
         for (const auto& [tt, route] : admitted) {
           std::string name = tt == SIZE_MAX ? std::string("(access not enforced by ") + g_.profile().name + ")"
                                              : m_.traffic_targets[tt].meta.namespace_ + "/" + m_.traffic_targets[tt].meta.name;
@@ -356,6 +371,7 @@ class Querier {
   std::map<std::string, StringAnswer> path_cache_;
   std::optional<GrantedMatch> witness_match_;
   bool unknown_ = false;
+  bool needs_because_ = false;  // FillWitness reads `because` to tell "all" routes apart
 };
 
 }  // namespace

@@ -27,6 +27,13 @@ class RouteChecker {
   RouteChecker(const RouteGraph& g, const CheckOptions& o, Diagnostics* out)
       : g_(g), m_(g.model()), p_(g.profile()), o_(o), out_(out), solver_(o.solver_timeout_ms) {}
 
+  bool TargetInScope(std::size_t t) const {
+    return !o_.route_target_scope || o_.route_target_scope(m_.traffic_targets[t]);
+  }
+  bool GroupInScope(std::size_t gi) const {
+    return !o_.route_group_scope || o_.route_group_scope(m_.http_route_groups[gi]);
+  }
+
   void Run() {
     for (std::size_t gi = 0; gi < m_.http_route_groups.size(); ++gi) CheckGroup(gi);
     CheckRedundancy();
@@ -50,6 +57,21 @@ class RouteChecker {
   // MP2001, MP2002, MP2004 for each match of one group.
   void CheckGroup(std::size_t gi) {
     const HTTPRouteGroup& g = m_.http_route_groups[gi];
+    if (!GroupInScope(gi)) {
+      // Out of scope: no findings, but other checks still need to know what is unusable.
+      for (std::size_t k = 0; k < g.matches.size(); ++k) {
+        const HttpMatch& hm = g.matches[k];
+        bool valid = !hm.path_regex || CheckRegex(*hm.path_regex).ok;
+        for (const HeaderMatch& h : hm.headers) valid = valid && CheckRegex(h.value).ok;
+        if (!valid) {
+          invalid_.insert({gi, k});
+        } else if (hm.path_regex &&
+                   solver_.Example(*hm.path_regex, p_.path_anchoring, "/").status == SolveStatus::kUnsat) {
+          empty_.insert({gi, k});
+        }
+      }
+      return;
+    }
     for (std::size_t k = 0; k < g.matches.size(); ++k) {
       const HttpMatch& hm = g.matches[k];
       const std::string mp = MatchPath(g, k);
@@ -130,8 +152,12 @@ class RouteChecker {
   void CheckRedundancy() {
     // (destination identity, source identity) -> granted matches
     std::map<std::pair<IdentityId, IdentityId>, std::set<std::pair<std::size_t, std::size_t>>> granted;
+    std::set<IdentityId> in_scope;
     for (const Grant& gr : g_.grants()) {
-      if (!gr.applied || gr.destination == kNoId) continue;
+      if (gr.applied && gr.destination != kNoId && TargetInScope(gr.target)) in_scope.insert(gr.destination);
+    }
+    for (const Grant& gr : g_.grants()) {
+      if (!gr.applied || gr.destination == kNoId || !in_scope.count(gr.destination)) continue;
       for (IdentityId src : gr.sources) {
         for (const GrantedMatch& gm : gr.http_matches) granted[{gr.destination, src}].insert({gm.group, gm.match});
       }
@@ -204,7 +230,7 @@ class RouteChecker {
   // MP1008: any path and any method, to many identities.
   void CheckBroadGrants() {
     for (const Grant& gr : g_.grants()) {
-      if (!gr.applied) continue;
+      if (!gr.applied || !TargetInScope(gr.target)) continue;
       const TrafficTarget& t = m_.traffic_targets[gr.target];
       const bool many = gr.any_source_on_tcp || static_cast<int>(gr.sources.size()) >= o_.broad_grant_sources;
       if (!many) continue;
@@ -247,7 +273,7 @@ class RouteChecker {
       RouteGraph og = CompileGraph(m_, other);
       std::set<std::pair<std::size_t, std::pair<std::size_t, std::size_t>>> done;
       for (const Grant& gr : g_.grants()) {
-        if (!gr.applied || gr.destination == kNoId || gr.sources.empty()) continue;
+        if (!gr.applied || gr.destination == kNoId || gr.sources.empty() || !TargetInScope(gr.target)) continue;
         const ServiceNode* svc = nullptr;
         const ServicePortInfo* port = nullptr;
         for (ServiceId sid : g_.ServicesOf(gr.destination)) {
@@ -280,6 +306,7 @@ class RouteChecker {
             if (v.status == SolveStatus::kSat) q.headers.emplace_back(h.name, v.witness);
           }
           q.exact_headers = true;
+          q.explain = false;
           QueryAnswer mine = Query(g_, q, o_.solver_timeout_ms);
           QueryAnswer theirs = Query(og, q, o_.solver_timeout_ms);
           if (mine.verdict == theirs.verdict) continue;

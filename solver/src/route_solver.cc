@@ -87,7 +87,18 @@ std::optional<std::string> Construct(const Node& n) {
 
 }  // namespace
 
+RegexCheck CheckRegexUncached(const std::string& pattern);
+
 RegexCheck CheckRegex(const std::string& pattern) {
+  // Meshes repeat a few patterns across thousands of matches.
+  thread_local std::unordered_map<std::string, RegexCheck> cache;
+  auto it = cache.find(pattern);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= 4096) cache.clear();
+  return cache[pattern] = CheckRegexUncached(pattern);
+}
+
+RegexCheck CheckRegexUncached(const std::string& pattern) {
   RegexCheck r;
   // Our parser first: it names constructs (backreference, lookahead) where RE2 only says
   // "invalid escape sequence".

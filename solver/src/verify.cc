@@ -12,6 +12,8 @@ Diagnostics Verify(const LoadResult& loaded, const VerifyOptions& options, std::
   CheckOptions co;
   co.require_weight_sum = options.config.require_weight_sum;
   co.portability = options.portability;
+  co.route_target_scope = options.route_target_scope;
+  co.route_group_scope = options.route_group_scope;
   if (options.config.solver_timeout_ms) co.solver_timeout_ms = *options.config.solver_timeout_ms;
   if (options.config.over_broad_sources) co.broad_grant_sources = *options.config.over_broad_sources;
   RunChecks(graph, co, &all);

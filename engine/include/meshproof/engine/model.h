@@ -52,6 +52,9 @@ struct ObjectMeta {
   /// Every field written in the object, sorted by path (the whole object tree, bounded
   /// to 4096 entries per object).
   std::vector<FieldLocation> fields;
+  /// A hash of the object's content (every field path and scalar value), independent of
+  /// file, position, formatting and comments: equal hashes mean an unchanged object.
+  std::uint64_t content_hash = 0;
 
   ObjectRef ref() const { return {kind, namespace_, name}; }
 

@@ -6,6 +6,7 @@
 // against the graph before it is reported.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "meshproof/engine/diagnostics.h"
@@ -24,6 +25,11 @@ struct CheckOptions {
   unsigned solver_timeout_ms = 2000;
   /// MP1008: a grant of any path and any method to at least this many identities.
   int broad_grant_sources = 5;
+  /// Limits the route-level checks to some objects (empty: all). `meshproof diff` sets
+  /// them to the region a change can affect; outside it, both versions have the same
+  /// route-level findings by construction.
+  std::function<bool(const TrafficTarget&)> route_target_scope;
+  std::function<bool(const HTTPRouteGroup&)> route_group_scope;
 };
 
 /// Appends the findings about `graph` to `out`. Never fails.

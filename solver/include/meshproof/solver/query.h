@@ -28,6 +28,9 @@ struct QueryRequest {
   std::optional<std::string> path;
   std::vector<std::pair<std::string, std::string>> headers;
   bool exact_headers = false;  // the request carries exactly these headers and no others
+  /// Build `because` and the blocked-path explanations. Off for callers that need only
+  /// verdicts (diff, portability checks): explanations are most of a query's cost.
+  bool explain = true;
 };
 
 struct QueryAnswer {

@@ -3,6 +3,7 @@
 // then apply the user's configuration (severity overrides, suppressions).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ struct VerifyOptions {
   ProfileId profile = ProfileId::kSpec;
   Config config;  // severity overrides, suppressions, requireWeightSum, intents
   bool portability = true;
+  /// See CheckOptions: limits the route-level checks (used by diff).
+  std::function<bool(const TrafficTarget&)> route_target_scope;
+  std::function<bool(const HTTPRouteGroup&)> route_group_scope;
 };
 
 /// Every finding about `loaded` (its load diagnostics included), sorted by location, with
