@@ -925,15 +925,8 @@ void FinalizeModel(MeshModel* m, const SourceSet& sources, Diagnostics* diags) {
       first_use[ns] = loc;
     }
   };
-  auto use_meta = [&](const ObjectMeta& meta) { use(meta.namespace_, meta.loc); };
-  for (const auto& x : m->service_accounts) use_meta(x.meta);
-  for (const auto& x : m->services) use_meta(x.meta);
-  for (const auto& x : m->workloads) use_meta(x.meta);
-  for (const auto& x : m->http_route_groups) use_meta(x.meta);
-  for (const auto& x : m->l4_routes) use_meta(x.meta);
-  for (const auto& x : m->traffic_splits) use_meta(x.meta);
+  m->ForEachMeta([&](const ObjectMeta& meta) { use(meta.namespace_, meta.loc); });  // Namespaces have none
   for (const auto& x : m->traffic_targets) {
-    use_meta(x.meta);
     use(x.destination.namespace_, x.destination.loc);
     for (const auto& s : x.sources) use(s.namespace_, s.loc);
   }

@@ -90,15 +90,7 @@ std::string Xml(const std::string& s) {
 
 ObjectLocator LocatorFor(const MeshModel& m) {
   auto index = std::make_shared<std::map<ObjectRef, Loc>>();
-  auto add = [&](const ObjectMeta& meta) { index->emplace(meta.ref(), meta.loc); };
-  for (const auto& x : m.namespaces) add(x.meta);
-  for (const auto& x : m.service_accounts) add(x.meta);
-  for (const auto& x : m.services) add(x.meta);
-  for (const auto& x : m.workloads) add(x.meta);
-  for (const auto& x : m.traffic_targets) add(x.meta);
-  for (const auto& x : m.http_route_groups) add(x.meta);
-  for (const auto& x : m.l4_routes) add(x.meta);
-  for (const auto& x : m.traffic_splits) add(x.meta);
+  m.ForEachMeta([&](const ObjectMeta& meta) { index->emplace(meta.ref(), meta.loc); });
   return [index](const ObjectRef& r) -> std::optional<Loc> {
     auto it = index->find(r);
     if (it == index->end()) return std::nullopt;

@@ -21,16 +21,7 @@ namespace {
 // kind/ns/name -> content hash (independent of file, position and formatting).
 std::map<std::string, std::uint64_t> Fingerprints(const LoadResult& r) {
   std::map<std::string, std::uint64_t> out;
-  auto add = [&](const ObjectMeta& m) { out[m.kind + "/" + m.namespace_ + "/" + m.name] = m.content_hash; };
-  const MeshModel& m = r.model;
-  for (const auto& x : m.namespaces) add(x.meta);
-  for (const auto& x : m.service_accounts) add(x.meta);
-  for (const auto& x : m.services) add(x.meta);
-  for (const auto& x : m.workloads) add(x.meta);
-  for (const auto& x : m.traffic_targets) add(x.meta);
-  for (const auto& x : m.http_route_groups) add(x.meta);
-  for (const auto& x : m.l4_routes) add(x.meta);
-  for (const auto& x : m.traffic_splits) add(x.meta);
+  r.model.ForEachMeta([&](const ObjectMeta& m) { out[m.kind + "/" + m.namespace_ + "/" + m.name] = m.content_hash; });
   return out;
 }
 

@@ -256,6 +256,19 @@ struct MeshModel {
 
   /// Number of objects in the model (skipped ones excluded).
   std::size_t ObjectCount() const;
+
+  /// Calls f(const ObjectMeta&) for every object, kind by kind in declaration order.
+  template <typename F>
+  void ForEachMeta(F&& f) const {
+    for (const auto& x : namespaces) f(x.meta);
+    for (const auto& x : service_accounts) f(x.meta);
+    for (const auto& x : services) f(x.meta);
+    for (const auto& x : workloads) f(x.meta);
+    for (const auto& x : traffic_targets) f(x.meta);
+    for (const auto& x : http_route_groups) f(x.meta);
+    for (const auto& x : l4_routes) f(x.meta);
+    for (const auto& x : traffic_splits) f(x.meta);
+  }
 };
 
 }  // namespace meshproof
