@@ -9,7 +9,6 @@
 
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/render.h"
-#include "meshproof/solver/intents.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/reach.h"
 #include "meshproof/solver/route_solver.h"

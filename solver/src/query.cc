@@ -1,7 +1,5 @@
 #include "meshproof/solver/query.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -14,26 +12,6 @@
 
 namespace meshproof {
 namespace {
-
-// Compiled patterns, per thread (RE2 objects are immutable once built, and queries come
-// in the thousands over a handful of patterns). Bounded so that a mesh of unique regexes
-// cannot grow it without limit.
-const RE2& Compiled(const std::string& pattern) {
-  thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> cache;
-  auto it = cache.find(pattern);
-  if (it != cache.end()) return *it->second;
-  if (cache.size() >= 4096) cache.clear();
-  return *cache.emplace(pattern, std::make_unique<RE2>(pattern, RE2::Quiet)).first->second;
-}
-
-bool RegexAdmits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
-  const RE2& re = Compiled(pattern);
-  if (!re.ok()) return false;
-  RE2::Anchor anchor = anchoring == RegexAnchoring::kFull     ? RE2::ANCHOR_BOTH
-                       : anchoring == RegexAnchoring::kPrefix ? RE2::ANCHOR_START
-                                                              : RE2::UNANCHORED;
-  return re.Match(value, 0, value.size(), anchor, nullptr, 0);
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -352,7 +330,7 @@ class Querier {
       for (const auto& m : hm.methods) ms += (ms.empty() ? "" : "|") + m;
       return "method " + *q_.method + " not allowed (" + ms + ")";
     }
-    if (q_.path && hm.path_regex && !RegexAdmits(*hm.path_regex, *q_.path, g_.profile().path_anchoring)) {
+    if (q_.path && hm.path_regex && !Re2Admits(*hm.path_regex, *q_.path, g_.profile().path_anchoring)) {
       return "path " + *q_.path + " not matched by " + *hm.path_regex;
     }
     for (const HeaderMatch& h : hm.headers) {
@@ -384,13 +362,13 @@ bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::stri
                           [&](const std::string& m) { return m == "*" || m == method; });
     if (!ok) return false;
   }
-  if (match.path_regex && !path.empty() && !RegexAdmits(*match.path_regex, path, profile.path_anchoring)) {
+  if (match.path_regex && !path.empty() && !Re2Admits(*match.path_regex, path, profile.path_anchoring)) {
     return false;
   }
   for (const HeaderMatch& h : match.headers) {
     bool ok = false;
     for (const auto& [name, value] : headers) {
-      if (Lower(name) == Lower(h.name) && RegexAdmits(h.value, value, profile.header_anchoring)) ok = true;
+      if (Lower(name) == Lower(h.name) && Re2Admits(h.value, value, profile.header_anchoring)) ok = true;
     }
     if (!ok) return false;
   }

@@ -1,6 +1,5 @@
 #include "meshproof/solver/render.h"
 
-#include "meshproof/solver/intents.h"
 #include "meshproof/solver/route_solver.h"
 
 namespace meshproof {

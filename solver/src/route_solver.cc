@@ -128,7 +128,15 @@ RegexCheck CheckRegexUncached(const std::string& pattern) {
 }
 
 bool Re2Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
-  RE2 re(pattern, RE2::Quiet);
+  // Compiled patterns, per thread: RE2 objects are immutable once built, and meshes ask
+  // about a handful of patterns thousands of times. Bounded against meshes of unique ones.
+  thread_local std::unordered_map<std::string, std::unique_ptr<RE2>> compiled;
+  auto it = compiled.find(pattern);
+  if (it == compiled.end()) {
+    if (compiled.size() >= 4096) compiled.clear();
+    it = compiled.emplace(pattern, std::make_unique<RE2>(pattern, RE2::Quiet)).first;
+  }
+  const RE2& re = *it->second;
   if (!re.ok()) return false;
   RE2::Anchor anchor = anchoring == RegexAnchoring::kFull     ? RE2::ANCHOR_BOTH
                        : anchoring == RegexAnchoring::kPrefix ? RE2::ANCHOR_START
@@ -299,26 +307,16 @@ struct RouteSolver::Impl {
   unsigned timeout_ms;
 };
 
-// Compiled patterns and answers already given: real meshes repeat a few path shapes
-// across many matches, so most questions are asked more than once.
+// Answers already given: real meshes repeat a few path shapes across many matches, so
+// most questions are asked more than once.
 struct RouteSolver::Cache {
-  std::unordered_map<std::string, std::unique_ptr<RE2>> re2;
   std::map<std::string, StringAnswer> answers;
 };
 
 RouteSolver::RouteSolver(unsigned timeout_ms) : timeout_ms_(timeout_ms), cache_(std::make_unique<Cache>()) {}
 
 bool RouteSolver::Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
-  auto it = cache_->re2.find(pattern);
-  if (it == cache_->re2.end()) {
-    it = cache_->re2.emplace(pattern, std::make_unique<RE2>(pattern, RE2::Quiet)).first;
-  }
-  const RE2& re = *it->second;
-  if (!re.ok()) return false;
-  RE2::Anchor anchor = anchoring == RegexAnchoring::kFull     ? RE2::ANCHOR_BOTH
-                       : anchoring == RegexAnchoring::kPrefix ? RE2::ANCHOR_START
-                                                              : RE2::UNANCHORED;
-  return re.Match(value, 0, value.size(), anchor, nullptr, 0);
+  return Re2Admits(pattern, value, anchoring);
 }
 RouteSolver::~RouteSolver() = default;
 

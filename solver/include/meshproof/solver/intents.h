@@ -19,9 +19,4 @@ namespace meshproof {
 /// (expected-deny allowed, with a witness and the granting TrafficTargets) to `out`.
 void CheckIntents(const RouteGraph& graph, const std::vector<Intent>& intents, Diagnostics* out);
 
-/// Whether `match` admits a concrete request under `profile` (RE2, as Envoy evaluates
-/// regexes). An invalid regex admits nothing.
-bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::string& method,
-                 const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers);
-
 }  // namespace meshproof

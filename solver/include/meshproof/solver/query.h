@@ -59,6 +59,11 @@ struct QueryAnswer {
   std::vector<PerPort> ports;
 };
 
+/// Whether `match` admits a concrete request under `profile` (RE2, as Envoy evaluates
+/// regexes). Empty method/path mean "not constrained". An invalid regex admits nothing.
+bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::string& method,
+                 const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers);
+
 /// `timeout_ms` bounds each solver call for open fields.
 QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms = 2000);
 

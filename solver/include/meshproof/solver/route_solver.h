@@ -38,7 +38,8 @@ struct RegexCheck {
 };
 RegexCheck CheckRegex(const std::string& pattern);
 
-/// True when RE2 admits `value` for `pattern` under `anchoring`.
+/// True when RE2 admits `value` for `pattern` under `anchoring`. Compiled patterns are
+/// cached per thread.
 bool Re2Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring);
 
 class RouteSolver {
@@ -86,7 +87,7 @@ class RouteSolver {
   StringAnswer DifferenceUncached(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
                                   const std::string& prefix);
 
-  /// Re2Admits with compiled patterns cached in this solver.
+  /// Re2Admits (compiled patterns are cached per thread).
   bool Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring);
 
   struct Impl;
@@ -94,7 +95,7 @@ class RouteSolver {
   unsigned timeout_ms_;
   std::unique_ptr<Impl> impl_;
   struct Cache;
-  std::unique_ptr<Cache> cache_;  // compiled RE2 patterns and memoized answers
+  std::unique_ptr<Cache> cache_;  // memoized answers
 };
 
 }  // namespace meshproof
