@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "yaml_tree.h"
+#include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof {
 namespace {

@@ -10,7 +10,7 @@
 #include "meshproof/engine/diagnostics.h"
 #include "meshproof/engine/model.h"
 #include "meshproof/engine/sources.h"
-#include "yaml_tree.h"
+#include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof {
 

@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "convert.h"
-#include "yaml_tree.h"
+#include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "meshproof/engine/diagnostics.h"
-#include "yaml_tree.h"
+#include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof::schema {
 

@@ -1,4 +1,4 @@
-#include "yaml_tree.h"
+#include "meshproof/engine/yaml_tree.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// yaml_tree.h (private): a located YAML tree built from yaml-cpp's event API.
+// yaml_tree.h: a located YAML tree built from yaml-cpp's event API (engine loader, scenario files).
 //
 // Why not YAML::Node: we need a line and column on every node, detection of duplicate
 // keys (YAML::Node silently keeps one), control over alias expansion (billion-laughs

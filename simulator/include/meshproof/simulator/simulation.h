@@ -1,0 +1,173 @@
+// simulation.h: the discrete-event traffic simulation over a compiled mesh.
+//
+// A Simulator is a scenario compiled against a RouteGraph: every traffic source and every
+// downstream call becomes a request class whose route is resolved once — the Service's
+// TrafficSplit (weights; A/B `matches` by concrete RE2 matching), each backend's endpoints
+// and replicas, and per replica whether the active profile's access policy allows the
+// class (graph Access + MatchAdmits, as the mesh's server-side proxy would decide). A
+// denied request fails fast with 403 and counts as `denied_count`.
+//
+// Each replication is independent and deterministic: its own Rng seeded with
+// SplitMix64(seed + replication), events ordered by (time, sequence), no wall clock, no
+// global state. Same seed, same result, for any number of threads.
+//
+// What is recorded (docs/scenarios.md has the full definitions):
+//   server edges  identity -> workload, per attempt, latency at the server (queue + service
+//                 + synchronous downstream calls); rejections (full queue) and denials are
+//                 failures with latency 0
+//   client edges  identity -> Service, per request after retries and timeouts, latency
+//                 from send to final answer (network included)
+//   split edges   identity -> TrafficSplit backend, per attempt routed by the split
+//   nodes         per workload: arrivals, blocking, throughput, time-average number in
+//                 system L, mean time in system W, utilisation (Little: L = throughput x W)
+// Whole-run values exclude the warm-up; windows cover [0, duration).
+//
+// Memory is O(requests in flight): request state lives in slabs recycled on completion,
+// and metrics are fixed-size histograms per edge (histogram.h).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "meshproof/engine/diagnostics.h"
+#include "meshproof/engine/graph.h"
+#include "meshproof/simulator/scenario.h"
+#include "meshproof/simulator/stats.h"
+
+namespace meshproof::sim {
+
+/// One metric set: counts over the span, latencies in seconds.
+struct MetricValues {
+  double success = 0;  // success_count
+  double failure = 0;  // failure_count (denied requests included)
+  double denied = 0;   // denied_count (403 from access policy)
+  double rps = 0;      // (success + failure) / span
+  double mean = 0, p50 = 0, p90 = 0, p99 = 0;  // seconds; 0 when no request
+};
+
+enum class EdgeSide : std::uint8_t { kServer, kClient, kSplit };
+
+/// What an edge connects, for output.
+struct EdgeInfo {
+  EdgeSide side = EdgeSide::kServer;
+  ObjectRef resource;  // server: the workload; client: the calling ServiceAccount; split: TrafficSplit
+  ObjectRef peer;      // server: the calling ServiceAccount; client: the Service; split: calling SA
+  // Split edges: the backend.
+  std::string apex, backend;
+  std::string weight;  // as written
+  std::string key() const;  // stable sort key
+};
+
+struct NodeInfo {
+  ObjectRef workload;
+  int replicas = 0;
+  int concurrency = 1;
+  std::optional<int> queue_capacity;
+  Discipline discipline = Discipline::kFifo;
+  std::string service_time;  // described
+};
+
+struct NodeValues {
+  double arrivals = 0;      // requests that reached a replica (accepted + blocked)
+  double blocked = 0;       // rejected by a full queue
+  double completions = 0;
+  double throughput = 0;    // completions / span
+  double blocking = 0;      // blocked / arrivals
+  double mean_in_system = 0;  // L: time average over the span
+  double mean_time_in_system = 0;  // W: of completions in the span
+  double utilisation = 0;   // busy servers / (replicas x concurrency), time average
+};
+
+struct ReplicationResult {
+  std::uint64_t seed = 0;
+  std::vector<MetricValues> edges;                 // parallel to Simulator::edges()
+  std::vector<std::vector<MetricValues>> windows;  // [edge][window]
+  std::vector<NodeValues> nodes;                   // parallel to Simulator::nodes()
+  std::uint64_t events = 0;        // events processed (including stale timers)
+  std::uint64_t requests = 0;      // requests started by traffic sources
+  std::size_t peak_in_flight = 0;  // most request states alive at once
+  std::size_t peak_pending_events = 0;
+};
+
+struct SimulationOptions {
+  std::optional<std::uint64_t> seed;
+  std::optional<int> replications;
+  std::optional<double> duration;
+  /// Threads for replications; 0 = all cores. Results do not depend on it.
+  int jobs = 0;
+  /// Called with the fraction done (0..1), from worker threads, serialised; may be empty.
+  std::function<void(double)> progress;
+};
+
+/// Across replications: the mean of each value and its 95% confidence half-width.
+struct MetricIntervals {
+  Interval success, failure, denied, rps, mean, p50, p90, p99;
+};
+struct NodeIntervals {
+  Interval arrivals, blocked, completions, throughput, blocking, mean_in_system, mean_time_in_system, utilisation;
+};
+
+struct SimulationResult {
+  std::uint64_t seed = 0;
+  int replications = 0;
+  double duration = 0, warmup = 0, window = 0;
+  std::vector<EdgeInfo> edges;
+  std::vector<NodeInfo> nodes;
+  std::vector<MetricIntervals> edge_metrics;                 // whole run
+  std::vector<std::vector<MetricIntervals>> window_metrics;  // [edge][window]
+  std::vector<NodeIntervals> node_metrics;
+  std::vector<ReplicationResult> runs;  // each replication, in order
+  std::uint64_t events = 0;
+};
+
+class Simulator {
+ public:
+  /// Compiles `scenario` against `graph`. Problems (MP6002: unknown Service, workload,
+  /// identity or port) go to `diags`; returns nullptr when any is an error.
+  /// REQUIRES: graph (and its model) outlive the Simulator.
+  static std::unique_ptr<Simulator> Create(const Scenario& scenario, const RouteGraph& graph, Diagnostics* diags);
+  ~Simulator();
+
+  const std::vector<EdgeInfo>& edges() const;
+  const std::vector<NodeInfo>& nodes() const;
+  std::size_t window_count(double duration) const;
+
+  /// One replication of `duration` simulated seconds with this seed. Thread-safe.
+  /// `progress` (may be null) is set to the fraction of simulated time done.
+  ReplicationResult RunReplication(std::uint64_t seed, double duration, std::atomic<double>* progress = nullptr) const;
+
+  /// All replications (scenario values unless overridden), in parallel, aggregated.
+  SimulationResult Run(const SimulationOptions& options) const;
+
+  struct Impl;
+
+ private:
+  explicit Simulator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The seed of replication r (0-based) of a run seeded `seed`.
+std::uint64_t ReplicationSeed(std::uint64_t seed, int r);
+
+}  // namespace meshproof::sim
+
+namespace meshproof::sim {
+
+/// A loaded scenario compiled against its mesh and profile, ready to run many times.
+struct PreparedScenario {
+  std::unique_ptr<RouteGraph> graph;
+  std::unique_ptr<Simulator> simulator;
+  std::string profile;
+};
+
+/// Compiles `loaded` under its profile (or `profile_override`). MP6001/MP6002 problems are
+/// added to loaded->diagnostics; simulator is null when there are errors.
+/// REQUIRES: *loaded outlives the result (the graph refers to its model).
+PreparedScenario PrepareScenario(LoadedScenario* loaded, const std::string& profile_override = "");
+
+}  // namespace meshproof::sim

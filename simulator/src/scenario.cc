@@ -1,0 +1,721 @@
+#include "meshproof/simulator/scenario.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "meshproof/engine/yaml_tree.h"
+
+namespace meshproof::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using yaml::Node;
+using yaml::ScalarType;
+
+std::string Found(const Node* n) {
+  if (n == nullptr) return "nothing";
+  if (n->IsScalar()) {
+    std::string v = n->value.size() > 40 ? n->value.substr(0, 40) + "..." : n->value;
+    return std::string("a ") + n->TypeName() + " '" + v + "'";
+  }
+  return std::string("a ") + n->TypeName();
+}
+
+// Walks the tree with the YAML path of each node, and records MP6001 problems.
+class Reader {
+ public:
+  Reader(FileId file, Diagnostics* diags) : file_(file), diags_(diags) {}
+
+  void Error(const Node* n, const std::string& path, const std::string& message) {
+    Loc loc{file_, n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
+    diags_->Report(DiagCode::MP6001, loc, path.empty() ? message : path + ": " + message);
+  }
+  void Expected(const Node* n, const std::string& path, const std::string& what) {
+    Error(n, path, "expected " + what + ", found " + Found(n));
+  }
+
+  // Visits the keys of a map; unknown keys are errors naming the allowed ones.
+  template <typename F>
+  void Map(const Node* n, const std::string& path, const std::vector<std::string>& allowed, F&& f) {
+    if (n == nullptr || !n->IsMap()) {
+      Expected(n, path, "a map");
+      return;
+    }
+    for (std::size_t i = 0; i < n->MapSize(); ++i) {
+      const std::string key = n->Key(i)->value;
+      const std::string sub = path.empty() ? key : path + "." + key;
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        Error(n->Key(i), sub, "unknown field '" + key + "' (expected one of: " + list + ")");
+        continue;
+      }
+      f(key, n->Value(i), sub);
+    }
+  }
+
+  template <typename F>
+  void List(const Node* n, const std::string& path, F&& f) {
+    if (n == nullptr || !n->IsSeq()) {
+      Expected(n, path, "a list");
+      return;
+    }
+    for (std::size_t i = 0; i < n->children.size(); ++i) {
+      f(n->children[i], path + "[" + std::to_string(i) + "]");
+    }
+  }
+
+  std::optional<std::string> String(const Node* n, const std::string& path) {
+    if (n == nullptr || !n->IsScalar()) {
+      Expected(n, path, "a string");
+      return std::nullopt;
+    }
+    return n->value;
+  }
+
+  std::optional<double> Number(const Node* n, const std::string& path, const std::string& what, double lo,
+                                double hi) {
+    if (n == nullptr || !n->IsScalar() ||
+        (n->Type() != ScalarType::kInt && n->Type() != ScalarType::kFloat)) {
+      Expected(n, path, what);
+      return std::nullopt;
+    }
+    errno = 0;
+    char* end = nullptr;
+    const double v = std::strtod(n->value.c_str(), &end);
+    if (errno != 0 || end == n->value.c_str() || !std::isfinite(v)) {
+      Expected(n, path, what);
+      return std::nullopt;
+    }
+    if (v < lo || v > hi) {
+      std::ostringstream m;
+      m << "expected " << what << " in [" << lo << ", " << hi << "], found " << n->value;
+      Error(n, path, m.str());
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<int> Int(const Node* n, const std::string& path, const std::string& what, long lo, long hi) {
+    if (n == nullptr || !n->IsScalar() || n->Type() != ScalarType::kInt) {
+      Expected(n, path, what);
+      return std::nullopt;
+    }
+    const long v = std::strtol(n->value.c_str(), nullptr, 0);
+    if (v < lo || v > hi) {
+      Error(n, path,
+            "expected " + what + " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], found " + n->value);
+      return std::nullopt;
+    }
+    return static_cast<int>(v);
+  }
+
+  // A duration: "10ms", "1.5s", or a number of seconds.
+  std::optional<double> Duration(const Node* n, const std::string& path, bool allow_zero = true) {
+    if (n == nullptr || !n->IsScalar()) {
+      Expected(n, path, "a duration such as 250ms, 1.5s or 2m");
+      return std::nullopt;
+    }
+    auto d = ParseDuration(n->value);
+    if (!d || *d < 0 || (!allow_zero && *d == 0)) {
+      Expected(n, path, allow_zero ? "a duration >= 0 such as 250ms, 1.5s or 2m"
+                                   : "a positive duration such as 250ms, 1.5s or 2m");
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  bool Bool(const Node* n, const std::string& path, bool fallback) {
+    if (n == nullptr || !n->IsScalar() || n->Type() != ScalarType::kBool) {
+      Expected(n, path, "true or false");
+      return fallback;
+    }
+    const std::string& v = n->value;
+    return v == "true" || v == "True" || v == "TRUE" || v == "yes" || v == "on" || v == "y" || v == "Y";
+  }
+
+  // ns/name references.
+  std::optional<std::string> Ref(const Node* n, const std::string& path, const std::string& what) {
+    auto s = String(n, path);
+    if (!s) return std::nullopt;
+    const auto slash = s->find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == s->size() ||
+        s->find('/', slash + 1) != std::string::npos) {
+      Error(n, path, "expected " + what + " as namespace/name, found '" + *s + "'");
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  Loc LocOf(const Node* n, const std::string& path) const {
+    return Loc{file_, n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
+  }
+
+  std::optional<Distribution> Dist(const Node* n, const std::string& path);
+  std::optional<RequestShape> Request(const Node* n, const std::string& path, bool with_weight,
+                                      const std::vector<std::string>& extra, RequestShape base = {});
+  void ParseBehaviour(const Node* n, const std::string& path, Behaviour* b, bool is_default,
+                      std::string* workload);
+  std::optional<DownstreamCall> Call(const Node* n, const std::string& path, bool forward);
+
+ private:
+  FileId file_;
+  Diagnostics* diags_;
+};
+
+std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path) {
+  // Short forms: "10ms" (deterministic), or a map with `distribution`.
+  if (n != nullptr && n->IsScalar()) {
+    auto d = Duration(n, path);
+    if (!d) return std::nullopt;
+    return Distribution::Deterministic(*d);
+  }
+  if (n == nullptr || !n->IsMap()) {
+    Expected(n, path, "a distribution: a duration, or a map with `distribution:`");
+    return std::nullopt;
+  }
+  const Node* kind_node = n->Get("distribution");
+  if (kind_node == nullptr) {
+    Error(n, path,
+          "missing `distribution:` (exponential, deterministic, lognormal, erlang, hyperexponential, "
+          "empirical)");
+    return std::nullopt;
+  }
+  const std::string kind = kind_node->value;
+  std::optional<double> mean, value, median, p99, cs2;
+  std::optional<int> k;
+  std::vector<double> bounds, weights;
+  bool ok = true;
+  const std::vector<std::string> allowed = {"distribution", "mean", "value", "median", "p99", "k", "scv", "buckets"};
+  Map(n, path, allowed, [&](const std::string& key, const Node* v, const std::string& sub) {
+    if (key == "distribution") return;
+    if (key == "mean") mean = Duration(v, sub, false);
+    if (key == "value") value = Duration(v, sub);
+    if (key == "median") median = Duration(v, sub, false);
+    if (key == "p99") p99 = Duration(v, sub, false);
+    if (key == "k") k = Int(v, sub, "an integer number of phases", 1, 1000);
+    if (key == "scv") cs2 = Number(v, sub, "a squared coefficient of variation > 1", 1.000001, 1e6);
+    if (key == "buckets") {
+      List(v, sub, [&](const Node* b, const std::string& bp) {
+        Map(b, bp, {"le", "weight"}, [&](const std::string& bk, const Node* bv, const std::string& bsub) {
+          if (bk == "le") {
+            auto d = Duration(bv, bsub, false);
+            if (d) {
+              if (!bounds.empty() && *d <= bounds.back()) {
+                Error(bv, bsub, "bucket bounds must increase");
+                ok = false;
+              }
+              bounds.push_back(*d);
+            } else {
+              ok = false;
+            }
+          } else {
+            auto w = Number(bv, bsub, "a weight >= 0", 0, 1e300);
+            weights.push_back(w.value_or(0));
+            if (!w) ok = false;
+          }
+        });
+      });
+    }
+  });
+  auto need = [&](const auto& field, const char* name) {
+    if (!field) {
+      Error(n, path, std::string(kind) + " needs `" + name + "`");
+      ok = false;
+    }
+  };
+  if (kind == "exponential") {
+    need(mean, "mean");
+    if (ok) return Distribution::Exponential(*mean);
+  } else if (kind == "deterministic" || kind == "constant") {
+    need(value, "value");
+    if (ok) return Distribution::Deterministic(*value);
+  } else if (kind == "lognormal") {
+    need(median, "median");
+    need(p99, "p99");
+    if (ok && *p99 <= *median) {
+      Error(n, path, "lognormal needs p99 > median");
+      ok = false;
+    }
+    if (ok) return Distribution::LognormalMedianP99(*median, *p99);
+  } else if (kind == "erlang") {
+    need(mean, "mean");
+    need(k, "k");
+    if (ok) return Distribution::Erlang(*k, *mean);
+  } else if (kind == "hyperexponential") {
+    need(mean, "mean");
+    need(cs2, "scv");
+    if (ok) return Distribution::HyperExponentialBalanced(*mean, *cs2);
+  } else if (kind == "empirical") {
+    if (bounds.empty() || bounds.size() != weights.size()) {
+      Error(n, path, "empirical needs `buckets:` of {le: <duration>, weight: <number>}");
+      ok = false;
+    }
+    double total = 0;
+    for (double w : weights) total += w;
+    if (ok && total <= 0) {
+      Error(n, path, "empirical bucket weights must have a positive sum");
+      ok = false;
+    }
+    if (ok) return Distribution::Empirical(bounds, weights);
+  } else {
+    Error(kind_node, path + ".distribution",
+          "expected exponential, deterministic, lognormal, erlang, hyperexponential or empirical, found '" +
+              kind + "'");
+  }
+  return std::nullopt;
+}
+
+std::optional<RequestShape> Reader::Request(const Node* n, const std::string& path, bool with_weight,
+                                            const std::vector<std::string>& extra, RequestShape base) {
+  std::vector<std::string> allowed = {"method", "path", "headers"};
+  if (with_weight) allowed.push_back("weight");
+  allowed.insert(allowed.end(), extra.begin(), extra.end());
+  RequestShape r = std::move(base);
+  r.loc = LocOf(n, path);
+  bool ok = true;
+  Map(n, path, allowed, [&](const std::string& key, const Node* v, const std::string& sub) {
+    if (key == "method") {
+      if (auto s = String(v, sub)) r.method = *s;
+    } else if (key == "path") {
+      if (auto s = String(v, sub)) {
+        if (s->empty() || (*s)[0] != '/') {
+          Error(v, sub, "expected a request path starting with '/', found '" + *s + "'");
+          ok = false;
+        } else {
+          r.path = *s;
+        }
+      }
+    } else if (key == "headers") {
+      if (v == nullptr || !v->IsMap()) {
+        Expected(v, sub, "a map of header: value");
+        return;
+      }
+      for (std::size_t i = 0; i < v->MapSize(); ++i) {
+        auto s = String(v->Value(i), sub + "." + v->Key(i)->value);
+        if (s) r.headers.emplace_back(v->Key(i)->value, *s);
+      }
+      std::sort(r.headers.begin(), r.headers.end());
+    } else if (key == "weight") {
+      auto w = Number(v, sub, "a weight > 0", 1e-300, 1e300);
+      if (w) r.weight = *w;
+      else ok = false;
+    }
+  });
+  if (!ok) return std::nullopt;
+  return r;
+}
+
+std::optional<DownstreamCall> Reader::Call(const Node* n, const std::string& path, bool forward) {
+  DownstreamCall c;
+  c.loc = LocOf(n, path);
+  bool ok = true;
+  std::vector<std::string> allowed = {"to", "port", "probability", "method", "path", "headers", "required"};
+  if (!forward) allowed.push_back("count");
+  Map(n, path, allowed, [&](const std::string& key, const Node* v, const std::string& sub) {
+    if (key == "to") {
+      auto s = Ref(v, sub, "a Service");
+      if (s) c.to = *s;
+      else ok = false;
+    } else if (key == "port") {
+      c.port = Int(v, sub, "a port number", 1, 65535);
+      if (!c.port) ok = false;
+    } else if (key == "probability") {
+      auto p = Number(v, sub, "a probability", 0, 1);
+      if (p) c.probability = *p;
+      else ok = false;
+    } else if (key == "count") {
+      auto k = Int(v, sub, "a fan-out count", 1, 10000);
+      if (k) c.count = *k;
+      else ok = false;
+    } else if (key == "required") {
+      c.required = Bool(v, sub, true);
+    }
+  });
+  if (n != nullptr && n->IsMap()) {
+    // The request shape shares the call's map.
+    std::vector<std::string> extra = {"to", "port", "probability", "required", "count"};
+    auto r = Request(n, path, false, extra);
+    if (r) c.request = *r;
+    else ok = false;
+    if (n->Get("to") == nullptr) {
+      Error(n, path, "a call needs `to:` (namespace/service)");
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return c;
+}
+
+void Reader::ParseBehaviour(const Node* n, const std::string& path, Behaviour* b, bool is_default,
+                            std::string* workload) {
+  std::vector<std::string> allowed = {"replicas", "concurrency", "queueCapacity", "discipline", "serviceTime",
+                                      "errorRate"};
+  if (!is_default) {
+    allowed.insert(allowed.end(), {"workload", "calls", "next"});
+  }
+  Map(n, path, allowed, [&](const std::string& key, const Node* v, const std::string& sub) {
+    if (key == "workload") {
+      if (auto s = Ref(v, sub, "a workload")) *workload = *s;
+    } else if (key == "replicas") {
+      b->replicas = Int(v, sub, "a replica count", 0, 100000);
+    } else if (key == "concurrency") {
+      b->concurrency = Int(v, sub, "requests served at once per replica", 1, 1000000);
+    } else if (key == "queueCapacity") {
+      b->queue_capacity = Int(v, sub, "a queue capacity (waiting requests per replica)", 0, 100000000);
+    } else if (key == "discipline") {
+      auto s = String(v, sub);
+      if (s && *s == "fifo") b->discipline = Discipline::kFifo;
+      else if (s && (*s == "ps" || *s == "processor-sharing")) b->discipline = Discipline::kProcessorSharing;
+      else if (s) Error(v, sub, "expected fifo or ps, found '" + *s + "'");
+    } else if (key == "serviceTime") {
+      b->service_time = Dist(v, sub);
+    } else if (key == "errorRate") {
+      b->error_rate = Number(v, sub, "an error probability", 0, 1);
+    } else if (key == "calls" || key == "next") {
+      const bool forward = key == "next";
+      (forward ? b->has_next : b->has_calls) = true;
+      double total = 0;
+      List(v, sub, [&](const Node* c, const std::string& cp) {
+        auto call = Call(c, cp, forward);
+        if (!call) return;
+        total += call->probability;
+        (forward ? b->next : b->calls).push_back(std::move(*call));
+      });
+      if (forward && total > 1 + 1e-9) {
+        Error(v, sub, "the probabilities of `next` hops are a routing choice and must sum to at most 1");
+      }
+    }
+  });
+  if (!is_default && n != nullptr && n->IsMap() && n->Get("workload") == nullptr) {
+    Error(n, path, "missing `workload:` (namespace/name of a Deployment, StatefulSet, ...)");
+  }
+}
+
+std::optional<Balancing> ParseBalancing(Reader& r, const Node* v, const std::string& sub) {
+  auto s = r.String(v, sub);
+  if (!s) return std::nullopt;
+  if (*s == "round-robin") return Balancing::kRoundRobin;
+  if (*s == "random") return Balancing::kRandom;
+  if (*s == "least-request") return Balancing::kLeastRequest;
+  r.Error(v, sub, "expected round-robin, random or least-request, found '" + *s + "'");
+  return std::nullopt;
+}
+
+void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc) {
+  TrafficSource s;
+  s.loc = r.LocOf(n, path);
+  std::optional<double> rate;
+  bool ok = true;
+  r.Map(n, path, {"name", "from", "to", "port", "rate", "arrival", "schedule", "mix"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "name") {
+            if (auto x = r.String(v, sub)) s.name = *x;
+          } else if (key == "from") {
+            auto x = r.Ref(v, sub, "a calling identity (ServiceAccount)");
+            if (x) s.from = *x;
+            else ok = false;
+          } else if (key == "to") {
+            auto x = r.Ref(v, sub, "a Service");
+            if (x) s.to = *x;
+            else ok = false;
+          } else if (key == "port") {
+            s.port = r.Int(v, sub, "a port number", 1, 65535);
+          } else if (key == "rate") {
+            rate = r.Number(v, sub, "a rate in requests per second", 0, 1e9);
+            if (!rate) ok = false;
+          } else if (key == "arrival") {
+            auto x = r.String(v, sub);
+            if (x && *x == "poisson") s.arrival = ArrivalProcess::kPoisson;
+            else if (x && *x == "constant") s.arrival = ArrivalProcess::kConstant;
+            else if (x) r.Error(v, sub, "expected poisson or constant, found '" + *x + "'");
+          } else if (key == "schedule") {
+            r.List(v, sub, [&](const Node* p, const std::string& pp) {
+              RatePoint point;
+              bool has_at = false, has_rate = false;
+              r.Map(p, pp, {"at", "rate"}, [&](const std::string& k, const Node* pv, const std::string& psub) {
+                if (k == "at") {
+                  if (auto d = r.Duration(pv, psub)) point.at = *d, has_at = true;
+                } else if (auto x = r.Number(pv, psub, "a rate in requests per second", 0, 1e9)) {
+                  point.rate = *x, has_rate = true;
+                }
+              });
+              if (!has_at || !has_rate) {
+                if (p != nullptr && p->IsMap()) r.Error(p, pp, "a schedule point needs `at:` and `rate:`");
+                ok = false;
+                return;
+              }
+              if (!s.schedule.empty() && point.at <= s.schedule.back().at) {
+                r.Error(p, pp, "schedule points must be in increasing `at` order");
+                ok = false;
+                return;
+              }
+              s.schedule.push_back(point);
+            });
+          } else if (key == "mix") {
+            r.List(v, sub, [&](const Node* m, const std::string& mp) {
+              if (auto shape = r.Request(m, mp, true, {})) s.mix.push_back(std::move(*shape));
+            });
+          }
+        });
+  if (n == nullptr || !n->IsMap()) return;
+  if (n->Get("from") == nullptr) r.Error(n, path, "a source needs `from:` (namespace/serviceaccount)"), ok = false;
+  if (n->Get("to") == nullptr) r.Error(n, path, "a source needs `to:` (namespace/service)"), ok = false;
+  if (rate && !s.schedule.empty()) {
+    r.Error(n, path, "give either `rate:` or `schedule:`, not both");
+    ok = false;
+  }
+  if (!rate && s.schedule.empty() && n->Get("rate") == nullptr) {
+    r.Error(n, path, "a source needs `rate:` (requests per second) or `schedule:`");
+    ok = false;
+  }
+  if (rate) s.schedule.push_back({0, *rate});
+  if (!s.schedule.empty() && s.schedule.front().at > 0) s.schedule.insert(s.schedule.begin(), {0, 0});
+  if (s.mix.empty()) s.mix.push_back(RequestShape{});
+  if (s.name.empty()) s.name = s.from + "->" + s.to;
+  if (ok) sc->sources.push_back(std::move(s));
+}
+
+void ParseRoute(Reader& r, const Node* n, const std::string& path, Scenario* sc) {
+  RoutePolicy p;
+  p.loc = r.LocOf(n, path);
+  r.Map(n, path, {"service", "timeout", "retries", "loadBalancing"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "service") {
+            if (auto s = r.Ref(v, sub, "a Service")) p.service = *s;
+          } else if (key == "timeout") {
+            p.timeout = r.Duration(v, sub).value_or(0);
+          } else if (key == "loadBalancing") {
+            p.balancing = ParseBalancing(r, v, sub);
+          } else if (key == "retries") {
+            r.Map(v, sub, {"attempts", "perTryTimeout", "retryOn", "backoff", "maxBackoff"},
+                  [&](const std::string& k, const Node* rv, const std::string& rsub) {
+                    if (k == "attempts") {
+                      p.retry.retries = r.Int(rv, rsub, "a number of retries", 0, 100).value_or(0);
+                    } else if (k == "perTryTimeout") {
+                      p.retry.per_try_timeout = r.Duration(rv, rsub).value_or(0);
+                    } else if (k == "backoff") {
+                      p.retry.backoff_base = r.Duration(rv, rsub).value_or(p.retry.backoff_base);
+                      p.retry.backoff_max = 10 * p.retry.backoff_base;
+                    } else if (k == "maxBackoff") {
+                      p.retry.backoff_max = r.Duration(rv, rsub).value_or(p.retry.backoff_max);
+                    } else if (k == "retryOn") {
+                      p.retry.on_5xx = false;
+                      r.List(rv, rsub, [&](const Node* e, const std::string& ep) {
+                        auto s = r.String(e, ep);
+                        if (!s) return;
+                        if (*s == "5xx") p.retry.on_5xx = true;
+                        else if (*s == "gateway-error") p.retry.on_gateway_error = true;
+                        else if (*s == "connect-failure") p.retry.on_connect_failure = true;
+                        else r.Error(e, ep, "expected 5xx, gateway-error or connect-failure, found '" + *s + "'");
+                      });
+                    }
+                  });
+          }
+        });
+  if (n != nullptr && n->IsMap() && n->Get("service") == nullptr) {
+    r.Error(n, path, "a route needs `service:` (namespace/service)");
+    return;
+  }
+  if (!p.service.empty()) sc->routes.push_back(std::move(p));
+}
+
+}  // namespace
+
+const char* BalancingName(Balancing b) {
+  switch (b) {
+    case Balancing::kRoundRobin:
+      return "round-robin";
+    case Balancing::kRandom:
+      return "random";
+    case Balancing::kLeastRequest:
+      return "least-request";
+  }
+  return "?";
+}
+
+std::optional<double> ParseDuration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || errno != 0 || !std::isfinite(v)) return std::nullopt;
+  const std::string unit(end);
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  else if (unit == "ms") scale = 1e-3;
+  else if (unit == "us" || unit == "µs") scale = 1e-6;
+  else if (unit == "ns") scale = 1e-9;
+  else if (unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  else return std::nullopt;
+  return v * scale;
+}
+
+Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir, Diagnostics* diags) {
+  Scenario sc;
+  yaml::ParsedFile parsed;
+  Diagnostics syntax;
+  yaml::ParseFile(text, file, yaml::ParseLimits{}, &parsed, &syntax);
+  for (Diagnostic d : syntax.items()) {
+    d.code = DiagCode::MP6001;
+    d.message = "not valid YAML: " + d.message;
+    diags->Add(std::move(d));
+  }
+  Reader r(file, diags);
+  if (!syntax.empty()) return sc;
+  if (parsed.documents.size() != 1 || parsed.documents[0].root == nullptr) {
+    r.Error(nullptr, "", "a scenario file holds exactly one YAML document (kind: Scenario)");
+    return sc;
+  }
+  const Node* root = parsed.documents[0].root;
+  const Node* spec = nullptr;
+  r.Map(root, "", {"apiVersion", "kind", "metadata", "spec"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "kind") {
+            auto s = r.String(v, sub);
+            if (s && *s != "Scenario") r.Error(v, sub, "expected kind Scenario, found '" + *s + "'");
+          } else if (key == "apiVersion") {
+            auto s = r.String(v, sub);
+            if (s && *s != "meshproof.dev/v1alpha1") {
+              r.Error(v, sub, "expected apiVersion meshproof.dev/v1alpha1, found '" + *s + "'");
+            }
+          } else if (key == "metadata") {
+            r.Map(v, sub, {"name", "namespace", "labels", "annotations"},
+                  [&](const std::string& k, const Node* mv, const std::string& msub) {
+                    if (k == "name") {
+                      if (auto s = r.String(mv, msub)) sc.name = *s;
+                    }
+                  });
+          } else {
+            spec = v;
+          }
+        });
+  if (root == nullptr || !root->IsMap()) return sc;
+  if (root->Get("kind") == nullptr) r.Error(root, "", "missing `kind: Scenario`");
+  if (spec == nullptr) {
+    r.Error(root, "", "missing `spec:`");
+    return sc;
+  }
+  bool has_mesh = false;
+  r.Map(spec, "spec",
+        {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications", "network",
+         "loadBalancing", "defaults", "sources", "workloads", "routes"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "mesh") {
+            has_mesh = true;
+            auto add = [&](const Node* p, const std::string& pp) {
+              if (auto s = r.String(p, pp)) {
+                fs::path path(*s);
+                sc.mesh.push_back(path.is_absolute() || dir.empty() ? path.string() : (fs::path(dir) / path).string());
+              }
+            };
+            if (v != nullptr && v->IsScalar()) add(v, sub);
+            else r.List(v, sub, add);
+          } else if (key == "profile") {
+            auto s = r.String(v, sub);
+            if (s && *s != "spec" && *s != "osm" && *s != "traefik" && *s != "linkerd") {
+              r.Error(v, sub, "expected spec, osm, traefik or linkerd, found '" + *s + "'");
+            } else if (s) {
+              sc.profile = *s;
+            }
+          } else if (key == "namespace") {
+            if (auto s = r.String(v, sub)) sc.default_namespace = *s;
+          } else if (key == "seed") {
+            if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kInt && v->value[0] != '-') {
+              sc.seed = std::strtoull(v->value.c_str(), nullptr, 0);
+            } else {
+              r.Expected(v, sub, "a non-negative integer seed");
+            }
+          } else if (key == "duration") {
+            if (auto d = r.Duration(v, sub, false)) sc.duration = *d;
+          } else if (key == "warmup") {
+            if (auto d = r.Duration(v, sub)) sc.warmup = *d;
+          } else if (key == "window") {
+            if (auto d = r.Duration(v, sub, false)) sc.window = *d;
+          } else if (key == "replications") {
+            if (auto k = r.Int(v, sub, "a number of replications", 1, 100000)) sc.replications = *k;
+          } else if (key == "network") {
+            r.Map(v, sub, {"latency"}, [&](const std::string&, const Node* lv, const std::string& lsub) {
+              if (auto d = r.Dist(lv, lsub)) sc.network_latency = *d;
+            });
+          } else if (key == "loadBalancing") {
+            if (auto b = ParseBalancing(r, v, sub)) sc.balancing = *b;
+          } else if (key == "defaults") {
+            std::string unused;
+            r.ParseBehaviour(v, sub, &sc.defaults, true, &unused);
+          } else if (key == "sources") {
+            r.List(v, sub, [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, &sc); });
+          } else if (key == "workloads") {
+            std::set<std::string> seen;
+            r.List(v, sub, [&](const Node* w, const std::string& wp) {
+              WorkloadSpec ws;
+              ws.loc = r.LocOf(w, wp);
+              r.ParseBehaviour(w, wp, &ws.behaviour, false, &ws.workload);
+              if (ws.workload.empty()) return;
+              if (!seen.insert(ws.workload).second) {
+                r.Error(w, wp, "workload " + ws.workload + " is described twice");
+                return;
+              }
+              sc.workloads.push_back(std::move(ws));
+            });
+          } else if (key == "routes") {
+            r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, &sc); });
+          }
+        });
+  if (!has_mesh) r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
+  if (spec->IsMap() && spec->Get("sources") == nullptr) {
+    r.Error(spec, "spec", "missing `sources:` (at least one traffic source)");
+  }
+  if (sc.warmup >= sc.duration) {
+    r.Error(spec->Get("warmup") != nullptr ? spec->Get("warmup") : spec, "spec.warmup",
+            "the warm-up must be shorter than the duration");
+  }
+  return sc;
+}
+
+bool LoadedScenario::HasErrors() const {
+  if (!failures.empty()) return true;
+  for (const Diagnostic& d : diagnostics.items()) {
+    if (d.severity == Severity::kError) return true;
+  }
+  return false;
+}
+
+LoadedScenario LoadScenarioText(const std::string& text, const std::string& name, const std::string& dir) {
+  LoadedScenario out;
+  const FileId file = out.scenario_source.Add(name, text);
+  out.scenario = ParseScenario(text, file, dir, &out.diagnostics);
+  out.scenario.file = name;
+  if (out.scenario.mesh.empty()) return out;
+  LoadOptions options;
+  options.default_namespace = out.scenario.default_namespace;
+  out.mesh = LoadPaths(out.scenario.mesh, options);
+  return out;
+}
+
+LoadedScenario LoadScenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadedScenario out;
+    out.scenario.file = path;
+    std::error_code ec;
+    out.failures.push_back(fs::exists(path, ec) ? Status::IoError("cannot read scenario '" + path + "'")
+                                                : Status::NotFound("no such scenario file '" + path + "'"));
+    return out;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string dir = fs::path(path).parent_path().string();
+  return LoadScenarioText(ss.str(), path, dir.empty() ? "." : dir);
+}
+
+}  // namespace meshproof::sim
