@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -26,6 +27,9 @@
 #include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
 #include "git_source.h"
+#include "meshproof/simulator/render.h"
+#include "meshproof/simulator/scenario.h"
+#include "meshproof/simulator/simulation.h"
 #include "meshproof/solver/diff.h"
 #include "output.h"
 
@@ -47,6 +51,8 @@ Usage:
   meshproof diff BASE NEW  [--format text|json|markdown|sarif] [--fail-on-grant]
   meshproof diff --git REF PATH...      (BASE is PATH... at git revision REF)
   meshproof model PATH...  [--format json]
+  meshproof simulate SCENARIO [--format text|json] [--seed N] [--replications N]
+                           [--duration D] [--jobs N]
   meshproof codes          [--format text|json]
   meshproof --version
 
@@ -65,6 +71,11 @@ Options:
   --suppress SPEC    hide findings: CODE, or CODE=kind/namespace/name (repeatable)
   --config FILE     settings file (default: .meshproof.yaml next to the inputs)
   --intents FILE    intents to check (a list of allow/deny, see README)
+
+  --seed N          simulate: seed (default: the scenario's); same seed, same output
+  --replications N  simulate: independent replications, reported with 95% intervals
+  --duration D      simulate: simulated time per replication (e.g. 10m, 600s)
+  --jobs N          simulate: replications run in parallel (default: all cores)
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not run.
 query: 0 allow, 1 deny or partial, 2 could not run, 3 unknown.
@@ -88,6 +99,10 @@ struct Options {
   std::string git_ref;
   bool fail_on_grant = false;
   QueryRequest query;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> replications;
+  std::optional<double> duration;
+  int jobs = 0;
 };
 
 int Fail(const std::string& message) {
@@ -167,6 +182,31 @@ int ParseArgs(int argc, char** argv, Options* o) {
       auto v = value("--git");
       if (!v || v->empty()) return Fail("--git needs a revision (e.g. origin/main)");
       o->git_ref = *v;
+    } else if (is("--seed") || is("--replications") || is("--jobs") || is("--duration")) {
+      std::string flag = a.substr(0, a.find('='));
+      auto v = value(flag.c_str());
+      if (!v) return Fail(flag + " needs a value");
+      if (flag == "--duration") {
+        auto d = meshproof::sim::ParseDuration(*v);
+        if (!d || *d <= 0) return Fail("--duration must be a positive duration such as 600s or 10m, not '" + *v + "'");
+        o->duration = *d;
+        continue;
+      }
+      char* end = nullptr;
+      errno = 0;
+      const unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+      if (end == v->c_str() || *end != '\0' || errno != 0 || (*v)[0] == '-') {
+        return Fail(flag + " must be a non-negative integer, not '" + *v + "'");
+      }
+      if (flag == "--seed") o->seed = n;
+      if (flag == "--replications") {
+        if (n < 1 || n > 100000) return Fail("--replications must be 1-100000");
+        o->replications = static_cast<int>(n);
+      }
+      if (flag == "--jobs") {
+        if (n < 1 || n > 1024) return Fail("--jobs must be 1-1024");
+        o->jobs = static_cast<int>(n);
+      }
     } else if (a == "--fail-on-grant") {
       o->fail_on_grant = true;
     } else if (a == "--include-deny") {
@@ -212,6 +252,7 @@ int ParseArgs(int argc, char** argv, Options* o) {
       {"diff", {"text", "json", "markdown", "sarif"}},
       {"query", {"text", "json"}},
       {"model", {"json"}},
+      {"simulate", {"text", "json"}},
       {"codes", {"text", "json"}}};
   auto formats = kFormats.find(o->command);
   if (formats == kFormats.end()) {
@@ -231,6 +272,9 @@ int ParseArgs(int argc, char** argv, Options* o) {
     if (o->query.to.empty() == o->query.to_identity.empty()) {
       return Fail("query needs exactly one of --to NS/SERVICE or --to-identity NS/SERVICEACCOUNT");
     }
+  }
+  if (o->command == "simulate" && o->paths.size() != 1) {
+    return Fail("simulate needs exactly one SCENARIO file");
   }
   if (o->command != "codes" && o->paths.empty()) {
     return Fail(o->command + " needs at least one PATH (a file, a folder or -)");
@@ -539,11 +583,60 @@ int RunCodes(const Options& o) {
   return Emit(o, out) ? kExitClean : kExitCannotRun;
 }
 
+// A progress bar on stderr, redrawn in place; only when stderr is a terminal.
+void DrawProgress(double fraction) {
+  const int width = 40;
+  const int filled = static_cast<int>(fraction * width + 0.5);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.resize(width, '.');
+  std::fprintf(stderr, "\rsimulating [%s] %3d%%", bar.c_str(), static_cast<int>(fraction * 100 + 0.5));
+  if (fraction >= 1.0) std::fprintf(stderr, "\r%*s\r", width + 20, "");
+  std::fflush(stderr);
+}
+
+int RunSimulate(const Options& o) {
+  using namespace meshproof::sim;
+  LoadedScenario loaded = LoadScenario(o.paths[0]);
+  for (const Status& s : loaded.failures) std::cerr << "meshproof: " << s.message() << "\n";
+  if (!loaded.failures.empty()) return kExitCannotRun;
+  for (const Status& s : loaded.mesh.failures) std::cerr << "meshproof: " << s.message() << "\n";
+  if (!loaded.mesh.failures.empty()) return kExitCannotRun;
+  PreparedScenario prepared = PrepareScenario(&loaded, o.profile_given ? o.profile : "");
+  if (prepared.simulator == nullptr) {
+    for (const Diagnostic& d : loaded.diagnostics.items()) {
+      std::cerr << RenderDiagnosticText(d, loaded.scenario_source);
+    }
+    std::cerr << "meshproof: the scenario has errors; nothing was simulated\n";
+    return kExitCannotRun;
+  }
+  const std::size_t mesh_errors = loaded.mesh.diagnostics.Count(Severity::kError);
+  if (mesh_errors > 0 && !o.quiet) {
+    std::cerr << "meshproof: note: the manifests have " << Plural(mesh_errors, "error")
+              << " (see meshproof verify); simulating what loaded\n";
+  }
+  SimulationOptions so;
+  so.seed = o.seed;
+  so.replications = o.replications;
+  so.duration = o.duration;
+  so.jobs = o.jobs;
+  if (!o.quiet && isatty(STDERR_FILENO)) so.progress = DrawProgress;
+  SimulationResult result = prepared.simulator->Run(so);
+  RenderContext ctx;
+  ctx.scenario_name = loaded.scenario.name;
+  ctx.scenario_file = o.paths[0];
+  ctx.inputs = loaded.scenario.mesh;
+  ctx.profile = prepared.profile;
+  const std::string out = o.format == "json" ? SimulationToJson(result, ctx).dump(2) + "\n"
+                                             : SimulationToText(result, ctx);
+  return Emit(o, out) ? kExitClean : kExitCannotRun;
+}
+
 int Main(int argc, char** argv) {
   Options o;
   if (int rc = ParseArgs(argc, argv, &o); rc >= 0) return rc;
   if (o.command == "codes") return RunCodes(o);
   if (o.command == "diff") return RunDiff(o);
+  if (o.command == "simulate") return RunSimulate(o);
   LoadOptions lo;
   lo.default_namespace = o.namespace_;
   LoadResult r = LoadPaths(o.paths, lo);

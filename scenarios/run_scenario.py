@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Golden-test driver for scenarios/<name>/: runs `meshproof verify` on <name>/mesh and
-compares the result with <name>/expected/verify.{json,txt}.
+compares the result with <name>/expected/verify.{json,txt}; when the folder has a
+scenario.yaml, also runs `meshproof simulate` on it and compares the text summary with
+<name>/expected/simulate.txt, checks the JSON is a TrafficMetricsList, and checks that the
+JSON is byte-identical with --jobs 1 and --jobs 2 (same seed, same result).
 
     run_scenario.py --bin build/bin/meshproof --scenario scenarios/bookstore [--update-golden]
 
@@ -45,6 +48,25 @@ def main():
     txt = run(args.bin, args.scenario, "text")
     actual = {"verify.json": json.dumps(doc, indent=2, sort_keys=True) + "\n",
               "verify.txt": txt.stdout}
+
+    if (args.scenario / "scenario.yaml").exists():
+        sim = [args.bin, "simulate", "scenario.yaml"]
+        st = subprocess.run(sim + ["--format", "text"], cwd=args.scenario, capture_output=True,
+                            text=True, timeout=600)
+        j1 = subprocess.run(sim + ["--format", "json", "--jobs", "1"], cwd=args.scenario,
+                            capture_output=True, text=True, timeout=600)
+        j2 = subprocess.run(sim + ["--format", "json", "--jobs", "2"], cwd=args.scenario,
+                            capture_output=True, text=True, timeout=600)
+        for r in (st, j1, j2):
+            if r.returncode != 0:
+                failures.append(f"simulate exit {r.returncode}: {r.stderr}")
+        if j1.returncode == 0:
+            if j1.stdout != j2.stdout:
+                failures.append("simulate JSON differs between --jobs 1 and --jobs 2")
+            sim_doc = json.loads(j1.stdout)
+            if sim_doc["metrics"]["kind"] != "TrafficMetricsList" or not sim_doc["metrics"]["items"]:
+                failures.append("simulate JSON carries no TrafficMetricsList items")
+        actual["simulate.txt"] = st.stdout
 
     for name, text in actual.items():
         path = expected_dir / name

@@ -1,5 +1,6 @@
 #include "meshproof/simulator/render.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -105,8 +106,8 @@ std::string EdgeLabel(const EdgeInfo& e) {
     case EdgeSide::kClient:
       return e.resource.namespace_ + "/" + e.resource.name + " -> Service " + e.peer.namespace_ + "/" + e.peer.name;
     case EdgeSide::kSplit:
-      return e.peer.namespace_ + "/" + e.peer.name + " -> " + e.resource.namespace_ + "/" + e.resource.name + " [" +
-             e.backend + " w" + e.weight + "]";
+      return e.peer.namespace_ + "/" + e.peer.name + " -> " + e.resource.namespace_ + "/" + e.backend +
+             " (split " + e.resource.name + ", weight " + e.weight + ")";
   }
   return "";
 }
@@ -180,14 +181,18 @@ json SimulationToJson(const SimulationResult& r, const RenderContext& ctx) {
 
 std::string SimulationToText(const SimulationResult& r, const RenderContext& ctx) {
   std::ostringstream os;
-  char buf[512];
+  char buf[1024];
   os << "scenario " << ctx.scenario_name << ": " << r.replications << " replication"
      << (r.replications == 1 ? "" : "s") << " x " << Seconds(r.duration) << " (warm-up " << Seconds(r.warmup)
      << "), seed " << r.seed << ", profile " << ctx.profile << "\n";
   if (r.replications > 1) os << "values are means across replications; +- is the 95% confidence half-width\n";
   os << "\n";
-  std::snprintf(buf, sizeof buf, "%-70s %-6s %9s %10s %9s %8s %9s %9s %9s %16s\n", "EDGE", "SIDE", "RPS", "SUCCESS",
-                "FAILURE", "DENIED", "MEAN ms", "P50 ms", "P90 ms", "P99 ms");
+  int width = 4;
+  for (std::size_t e = 0; e < r.edges.size(); ++e) {
+    if (Seen(r.edge_metrics[e])) width = std::max(width, static_cast<int>(EdgeLabel(r.edges[e]).size()));
+  }
+  std::snprintf(buf, sizeof buf, "%-*s %-6s %9s %10s %9s %8s %9s %9s %9s %16s\n", width, "EDGE", "SIDE", "RPS",
+                "SUCCESS", "FAILURE", "DENIED", "MEAN ms", "P50 ms", "P90 ms", "P99 ms");
   os << buf;
   for (std::size_t e = 0; e < r.edges.size(); ++e) {
     const MetricIntervals& v = r.edge_metrics[e];
@@ -200,9 +205,8 @@ std::string SimulationToText(const SimulationResult& r, const RenderContext& ctx
     } else {
       std::snprintf(p99, sizeof p99, "%.2f", v.p99.mean * 1000);
     }
-    std::string label = EdgeLabel(info);
-    if (label.size() > 70) label = label.substr(0, 67) + "...";
-    std::snprintf(buf, sizeof buf, "%-70s %-6s %9.2f %10.0f %9.0f %8.0f %9.2f %9.2f %9.2f %16s\n", label.c_str(),
+    const std::string label = EdgeLabel(info);
+    std::snprintf(buf, sizeof buf, "%-*s %-6s %9.2f %10.0f %9.0f %8.0f %9.2f %9.2f %9.2f %16s\n", width, label.c_str(),
                   side, v.rps.mean, v.success.mean, v.failure.mean, v.denied.mean, v.mean.mean * 1000,
                   v.p50.mean * 1000, v.p90.mean * 1000, p99);
     os << buf;
