@@ -42,7 +42,10 @@ bench: build
 	  --benchmark_out=$(BUILD)/engine_bench.json --benchmark_out_format=json > /dev/null
 	@$(BUILD)/bin/verify_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
 	  --benchmark_out=$(BUILD)/verify_bench.json --benchmark_out_format=json > /dev/null
-	@$(PYTHON) scripts/bench_ratio.py $(BUILD)/engine_bench.json $(BUILD)/verify_bench.json
+	@$(BUILD)/bin/simulator_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+	  --benchmark_out=$(BUILD)/simulator_bench.json --benchmark_out_format=json > /dev/null
+	@$(PYTHON) scripts/bench_ratio.py $(BUILD)/engine_bench.json $(BUILD)/verify_bench.json \
+	  $(BUILD)/simulator_bench.json
 	@$(BUILD)/bin/solver_bench
 	@$(BUILD)/bin/diff_bench
 	@$(BUILD)/bin/meshproof-meshgen --services 10000 --namespaces 200 > $(BUILD)/mesh-10000.yaml

@@ -3,6 +3,8 @@
 
   engine_bench: load+convert vs plain yaml-cpp parsing     (target <= 1.5)
   verify_bench: compile+checks vs load                      (target <= 1.0 at 10000 services)
+  simulator_bench: engine M/M/1 event rate vs reference loop (target >= 1/3),
+                   20-service mesh event rate                (target >= 5e6 events/s)
 
 Usage: bench_ratio.py FILE.json [FILE.json ...]"""
 import json
@@ -12,8 +14,14 @@ PAIRS = [("BM_PlainYamlCppParse", "BM_LoadAndConvert", "load+convert / yaml-cpp 
          ("BM_Load", "BM_CompileAndCheck", "compile+checks / load", 1.0)]
 
 times = {}
+rates = {}
 for path in sys.argv[1:]:
     for r in json.load(open(path))["benchmarks"]:
+        if "events_per_s" in r:
+            if r.get("run_type") == "aggregate" and r.get("aggregate_name") != "median":
+                continue
+            rates[r.get("run_name", r["name"]).split("/")[0]] = r["events_per_s"]
+            continue
         # With --benchmark_repetitions, use the median; a single run is taken as it is.
         if r.get("run_type") == "aggregate" and r.get("aggregate_name") != "median":
             continue
@@ -36,4 +44,17 @@ for base, ours, label, target in PAIRS:
     met = ratio <= target
     ok = ok and met
     print(f"  at {largest} services: {ratio:.2f} -> {'ok' if met else 'MISSED'}")
+if "BM_ReferenceMM1" in rates and "BM_EngineMM1" in rates:
+    ratio = rates["BM_EngineMM1"] / rates["BM_ReferenceMM1"]
+    met = ratio >= 1 / 3
+    ok = ok and met
+    print(f"simulator M/M/1 events/s: engine {rates['BM_EngineMM1'] / 1e6:.1f} M vs reference loop "
+          f"{rates['BM_ReferenceMM1'] / 1e6:.1f} M = {ratio:.2f} (target >= 0.33) -> {'ok' if met else 'MISSED'}")
+if "BM_Mesh20" in rates:
+    met = rates["BM_Mesh20"] >= 5e6
+    ok = ok and met
+    print(f"simulator 20-service mesh: {rates['BM_Mesh20'] / 1e6:.1f} M events/s (target >= 5 M) -> "
+          f"{'ok' if met else 'MISSED'}")
+if "BM_EngineMMc" in rates:
+    print(f"simulator M/M/4: {rates['BM_EngineMMc'] / 1e6:.1f} M events/s")
 sys.exit(0 if ok else 1)
