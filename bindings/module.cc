@@ -21,6 +21,9 @@
 #include "meshproof/solver/reach.h"
 #include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
+#include "meshproof/simulator/render.h"
+#include "meshproof/simulator/scenario.h"
+#include "meshproof/simulator/simulation.h"
 
 namespace py = pybind11;
 
@@ -226,6 +229,44 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("text"), py::arg("name") = "<string>", py::arg("namespace") = "default",
       "Loads manifests from a string (for notebooks and tests).");
+
+  m.def(
+      "simulate",
+      [](const std::string& scenario, std::optional<std::uint64_t> seed, std::optional<int> replications,
+         std::optional<double> duration, int jobs, const std::string& profile) {
+        nlohmann::json out;
+        {
+          py::gil_scoped_release release;
+          meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(scenario);
+          std::string problems;
+          for (const auto& f : loaded.failures) problems += f.message() + "\n";
+          for (const auto& f : loaded.mesh.failures) problems += f.message() + "\n";
+          if (problems.empty()) {
+            meshproof::sim::PreparedScenario prepared = meshproof::sim::PrepareScenario(&loaded, profile);
+            if (prepared.simulator == nullptr) {
+              for (const auto& d : loaded.diagnostics.items()) {
+                problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
+              }
+            } else {
+              meshproof::sim::SimulationOptions o;
+              o.seed = seed;
+              o.replications = replications;
+              o.duration = duration;
+              o.jobs = jobs;
+              meshproof::sim::SimulationResult r = prepared.simulator->Run(o);
+              meshproof::sim::RenderContext ctx{loaded.scenario.name, scenario, loaded.scenario.mesh, prepared.profile};
+              out = meshproof::sim::SimulationToJson(r, ctx);
+            }
+          }
+          if (!problems.empty()) throw std::invalid_argument(problems);
+        }
+        return meshproof::python::ToPython(out);
+      },
+      py::arg("scenario"), py::arg("seed") = py::none(), py::arg("replications") = py::none(),
+      py::arg("duration") = py::none(), py::arg("jobs") = 0, py::arg("profile") = "",
+      "Runs a scenario file (as `meshproof simulate --format json`): per-edge TrafficMetrics for "
+      "the whole run and per window, per-workload queueing figures, 95% intervals across "
+      "replications. Raises ValueError listing the scenario's problems (MP6001/MP6002).");
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {

@@ -158,3 +158,33 @@ def test_diff(tmp_path):
     assert d["verdict"] == "more-permissive"
     assert any(s["granted"] and s["grant"]["witness"]["path"] == "/healthz" for s in d["slices"])
     assert meshproof.diff(base, base)["verdict"] == "equal"
+
+
+# --- simulation -----------------------------------------------------------------------
+
+SCENARIOS = pathlib.Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def test_simulate_returns_traffic_metrics_and_is_reproducible():
+    path = SCENARIOS / "payments" / "scenario.yaml"
+    a = meshproof.simulate(path, replications=2, duration=120, jobs=1)
+    b = meshproof.simulate(path, replications=2, duration=120, jobs=2)
+    assert a == b
+    assert a["seed"] == 42 and a["replications"] == 2
+    assert a["metrics"]["kind"] == "TrafficMetricsList"
+    rows = meshproof.metrics_table(a)
+    canary = [r for r in rows if r["backend"] == "payments-api-canary"]
+    assert canary and canary[0]["success_count"] == 0
+    assert canary[0]["denied_count"] == canary[0]["failure_count"] > 0
+    import pandas as pd
+    df = pd.DataFrame(rows)
+    assert {"p99_response_latency", "p99_response_latency_low", "requests_per_second"} <= set(df.columns)
+    assert len(meshproof.metrics_table(a, windows=True)) > len(rows)
+
+
+def test_simulate_reports_scenario_problems(tmp_path):
+    bad = tmp_path / "s.yaml"
+    bad.write_text("apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nspec:\n  mesh: []\n"
+                   "  sources: [{from: a/b, to: c/d, rate: lots}]\n")
+    with pytest.raises(ValueError, match=r"s.yaml:5:.*MP6001.*rate"):
+        meshproof.simulate(bad)

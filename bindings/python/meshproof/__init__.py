@@ -13,8 +13,9 @@ from typing import Iterable, Union
 from ._core import LoadError, Mesh, __version__, load_string
 from ._core import diff as _diff
 from ._core import load as _load
+from ._core import simulate as _simulate
 
-__all__ = ["LoadError", "Mesh", "__version__", "diff", "load", "load_string"]
+__all__ = ["LoadError", "Mesh", "__version__", "diff", "load", "load_string", "metrics_table", "simulate"]
 
 
 def load(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]],
@@ -46,3 +47,47 @@ def diff(base, new, profile: str = "spec", namespace: str = "default") -> dict:
         return [os.fspath(p)] if isinstance(p, (str, os.PathLike)) else [os.fspath(x) for x in p]
 
     return _diff(paths(base), paths(new), profile=profile, namespace=namespace)
+
+
+def simulate(scenario, seed=None, replications=None, duration=None, jobs: int = 0,
+             profile: str = "") -> dict:
+    """Run a scenario file; the same data as `meshproof simulate --format json`.
+
+    `duration` is in seconds. Same seed, same result, whatever `jobs` is. Raises ValueError
+    with the scenario's problems (file:line, what was expected) when it cannot run.
+    """
+    import os
+
+    return _simulate(os.fspath(scenario), seed=seed, replications=replications, duration=duration,
+                     jobs=jobs, profile=profile)
+
+
+def _quantity(text: str) -> float:
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def metrics_table(result: dict, windows: bool = False) -> list:
+    """Flatten simulate() output into rows for pandas: one row per TrafficMetrics item with
+    resource, peer, side, backend, window end, and each metric as a float (latencies in ms;
+    `<name>_low`/`<name>_high` when there are confidence intervals).
+
+        >>> pd.DataFrame(meshproof.metrics_table(meshproof.simulate("scenarios/payments/scenario.yaml")))
+    """
+    items = result["windows" if windows else "metrics"]["items"]
+    rows = []
+    for it in items:
+        row = {
+            "resource": f"{it['resource']['kind']} {it['resource']['namespace']}/{it['resource']['name']}",
+            "peer": f"{it['edge']['resource']['kind']} {it['edge']['resource']['namespace']}/"
+                    f"{it['edge']['resource']['name']}",
+            "side": it["edge"].get("side", ""),
+            "backend": it.get("backend", {}).get("name", ""),
+            "timestamp": it["timestamp"],
+        }
+        for m in it["metrics"]:
+            row[m["name"]] = _quantity(m["value"])
+            if "ci95" in m:
+                row[m["name"] + "_low"] = _quantity(m["ci95"]["low"])
+                row[m["name"] + "_high"] = _quantity(m["ci95"]["high"])
+        rows.append(row)
+    return rows
