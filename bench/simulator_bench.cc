@@ -54,7 +54,8 @@ void BM_ReferenceMM1(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(in_system);
   }
-  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ReferenceMM1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -63,21 +64,26 @@ BENCHMARK(BM_ReferenceMM1)->Unit(benchmark::kMillisecond)->UseRealTime();
 std::string MeshYaml(int n) {
   std::ostringstream y;
   y << "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: client, namespace: bench}\n";
-  y << "---\napiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata: {name: all, namespace: bench}\n"
+  y << "---\napiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata: {name: all, "
+       "namespace: bench}\n"
        "spec:\n  matches:\n  - {name: any, pathRegex: \".*\", methods: [\"*\"]}\n";
   for (int i = 0; i < n; ++i) {
     const std::string s = "s" + std::to_string(i);
-    y << "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: " << s << ", namespace: bench}\n";
-    y << "---\napiVersion: v1\nkind: Service\nmetadata: {name: " << s << ", namespace: bench}\nspec:\n  selector: {app: "
-      << s << "}\n  ports: [{port: 80, targetPort: 8080}]\n";
+    y << "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: " << s
+      << ", namespace: bench}\n";
+    y << "---\napiVersion: v1\nkind: Service\nmetadata: {name: " << s
+      << ", namespace: bench}\nspec:\n  selector: {app: " << s
+      << "}\n  ports: [{port: 80, targetPort: 8080}]\n";
     y << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " << s
-      << ", namespace: bench}\nspec:\n  replicas: 2\n  template:\n    metadata: {labels: {app: " << s
-      << "}}\n    spec:\n      serviceAccountName: " << s << "\n      containers: [{name: a, ports: [{containerPort: 8080}]}]\n";
+      << ", namespace: bench}\nspec:\n  replicas: 2\n  template:\n    metadata: {labels: {app: "
+      << s << "}}\n    spec:\n      serviceAccountName: " << s
+      << "\n      containers: [{name: a, ports: [{containerPort: 8080}]}]\n";
     y << "---\napiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: " << s
       << ", namespace: bench}\nspec:\n  destination: {kind: ServiceAccount, name: " << s
       << ", namespace: bench}\n  rules: [{kind: HTTPRouteGroup, name: all}]\n  sources:\n"
          "  - {kind: ServiceAccount, name: client, namespace: bench}\n";
-    for (int j = 0; j < n; ++j) y << "  - {kind: ServiceAccount, name: s" << j << ", namespace: bench}\n";
+    for (int j = 0; j < n; ++j)
+      y << "  - {kind: ServiceAccount, name: s" << j << ", namespace: bench}\n";
   }
   return y.str();
 }
@@ -93,9 +99,11 @@ std::unique_ptr<Bench> Make(int services, const std::string& spec) {
   auto b = std::make_unique<Bench>();
   b->mesh = LoadTexts({{"mesh.yaml", MeshYaml(services)}});
   Diagnostics diags;
-  b->scenario = ParseScenario("apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nspec:\n  mesh: []\n" + spec, 0, ".",
-                              &diags);
-  b->graph = std::make_unique<RouteGraph>(CompileGraph(b->mesh.model, GetProfile(ProfileId::kSpec)));
+  b->scenario = ParseScenario(
+      "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nspec:\n  mesh: []\n" + spec, 0, ".",
+      &diags);
+  b->graph =
+      std::make_unique<RouteGraph>(CompileGraph(b->mesh.model, GetProfile(ProfileId::kSpec)));
   b->sim = Simulator::Create(b->scenario, *b->graph, &diags);
   for (const auto& d : diags.items()) {
     if (d.severity == Severity::kError) {
@@ -115,7 +123,8 @@ void RunEngine(benchmark::State& state, const Bench& b, double duration) {
     peak = std::max(peak, r.peak_in_flight);
     benchmark::DoNotOptimize(r);
   }
-  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["peak_in_flight"] = static_cast<double>(peak);
 }
 
@@ -139,21 +148,26 @@ void BM_Mesh20(benchmark::State& state) {
   std::ostringstream spec;
   spec << "  network: {latency: {distribution: exponential, mean: 0.5ms}}\n"
           "  loadBalancing: least-request\n"
-          "  defaults: {concurrency: 8, errorRate: 0.01, serviceTime: {distribution: lognormal, median: 2ms, p99: 20ms}}\n"
-          "  sources: [{from: bench/client, to: bench/s0, rate: 400, mix: [{method: GET, path: /a}, {method: POST, "
+          "  defaults: {concurrency: 8, errorRate: 0.01, serviceTime: {distribution: lognormal, "
+          "median: 2ms, p99: 20ms}}\n"
+          "  sources: [{from: bench/client, to: bench/s0, rate: 400, mix: [{method: GET, path: "
+          "/a}, {method: POST, "
           "path: /b}]}]\n  workloads:\n";
   // A binary call tree: s_i calls s_(2i+1) and s_(2i+2), each with probability 0.6.
   for (int i = 0; i < 20; ++i) {
     spec << "  - workload: bench/s" << i << "\n";
     std::string calls;
     for (int c : {2 * i + 1, 2 * i + 2}) {
-      if (c < 20) calls += (calls.empty() ? "" : ", ") + std::string("{to: bench/s") + std::to_string(c) + ", probability: 0.6}";
+      if (c < 20)
+        calls += (calls.empty() ? "" : ", ") + std::string("{to: bench/s") + std::to_string(c) +
+                 ", probability: 0.6}";
     }
     if (!calls.empty()) spec << "    calls: [" << calls << "]\n";
   }
   spec << "  routes:\n";
   for (int i = 0; i < 20; ++i) {
-    spec << "  - {service: bench/s" << i << ", timeout: 2s, retries: {attempts: 2, perTryTimeout: 250ms}}\n";
+    spec << "  - {service: bench/s" << i
+         << ", timeout: 2s, retries: {attempts: 2, perTryTimeout: 250ms}}\n";
   }
   auto b = Make(20, spec.str());
   RunEngine(state, *b, 600);

@@ -56,8 +56,8 @@ void LatencyHistogram::Clear() {
 
 double LatencyHistogram::Quantile(double q) const {
   if (count_ == 0) return 0;
-  const auto rank = static_cast<std::uint64_t>(
-      std::max(1.0, std::ceil(q * static_cast<double>(count_) - 1e-9)));
+  const auto rank =
+      static_cast<std::uint64_t>(std::max(1.0, std::ceil(q * static_cast<double>(count_) - 1e-9)));
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];

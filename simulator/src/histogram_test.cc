@@ -34,7 +34,9 @@ TEST(LatencyHistogram, QuantilesWithinTheStatedBoundOfExactOrderStatistics) {
   for (double q : {0.01, 0.1, 0.5, 0.9, 0.99, 0.999}) {
     const auto rank = static_cast<std::size_t>(std::ceil(q * values.size()));
     const double exact = values[rank - 1];
-    EXPECT_LE(std::fabs(h.Quantile(q) - exact) / exact, LatencyHistogram::kRelativeErrorBound + 1e-12) << q;
+    EXPECT_LE(std::fabs(h.Quantile(q) - exact) / exact,
+              LatencyHistogram::kRelativeErrorBound + 1e-12)
+        << q;
   }
   double sum = 0;
   for (double v : values) sum += v;
@@ -46,7 +48,7 @@ TEST(LatencyHistogram, ExtremesAndEmpty) {
   LatencyHistogram h;
   EXPECT_EQ(h.Quantile(0.99), 0);
   h.Add(0);
-  h.Add(-1);  // counted as 0
+  h.Add(-1);   // counted as 0
   h.Add(1e9);  // overflow: reported as the maximum
   EXPECT_EQ(h.Quantile(0.5), 0);
   EXPECT_EQ(h.Quantile(1.0), 1e9);

@@ -72,7 +72,8 @@ Distribution Distribution::Erlang(int k, double mean) {
   return d;
 }
 
-Distribution Distribution::Empirical(std::vector<double> upper_bounds, std::vector<double> weights) {
+Distribution Distribution::Empirical(std::vector<double> upper_bounds,
+                                     std::vector<double> weights) {
   Distribution d;
   d.kind_ = Kind::kEmpirical;
   double total = 0;
@@ -181,7 +182,8 @@ std::string Distribution::Describe() const {
     case Kind::kExponential:
       return "exponential(mean " + Ms(a_) + ")";
     case Kind::kLognormal:
-      return "lognormal(median " + Ms(std::exp(a_)) + ", p99 " + Ms(std::exp(a_ + 2.3263478740408408 * b_)) + ")";
+      return "lognormal(median " + Ms(std::exp(a_)) + ", p99 " +
+             Ms(std::exp(a_ + 2.3263478740408408 * b_)) + ")";
     case Kind::kHyperExponential:
       return "hyperexponential(mean " + Ms(Mean()) + ")";
     case Kind::kErlang:

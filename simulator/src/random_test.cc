@@ -59,9 +59,10 @@ TEST(Distribution, MomentsMatchClosedForms) {
   ExpectMoments(Distribution::HyperExponentialBalanced(0.01, 4), 0.01, 5e-4, "h2");
   const Distribution ln = Distribution::LognormalMedianP99(0.01, 0.1);
   const double sigma = std::log(10.0) / 2.3263478740408408;
-  ExpectMoments(ln, 0.01 * std::exp(sigma * sigma / 2), 1e-4 * std::exp(2 * sigma * sigma), "lognormal");
-  ExpectMoments(Distribution::Empirical({0.01, 0.02}, {1, 1}), 0.01, (1e-4 / 3 + (1e-4 + 2e-4 + 4e-4) / 3) / 2,
-                "empirical");
+  ExpectMoments(ln, 0.01 * std::exp(sigma * sigma / 2), 1e-4 * std::exp(2 * sigma * sigma),
+                "lognormal");
+  ExpectMoments(Distribution::Empirical({0.01, 0.02}, {1, 1}), 0.01,
+                (1e-4 / 3 + (1e-4 + 2e-4 + 4e-4) / 3) / 2, "empirical");
 }
 
 TEST(Distribution, LognormalHitsItsMedianAndP99) {

@@ -38,7 +38,9 @@ std::string Timestamp(double t) {
   return out + "Z";
 }
 
-json Ref(const ObjectRef& r) { return {{"kind", r.kind}, {"namespace", r.namespace_}, {"name", r.name}}; }
+json Ref(const ObjectRef& r) {
+  return {{"kind", r.kind}, {"namespace", r.namespace_}, {"name", r.name}};
+}
 
 std::string Plural(const std::string& kind) {
   std::string k;
@@ -51,17 +53,19 @@ json Metric(const char* name, const char* unit, const Interval& iv, double scale
   if (unit != nullptr) m["unit"] = unit;
   m["value"] = MilliQuantity(iv.mean * scale);
   if (with_ci) {
-    m["ci95"] = {{"low", MilliQuantity(std::max(0.0, iv.low()) * scale)}, {"high", MilliQuantity(iv.high() * scale)}};
+    m["ci95"] = {{"low", MilliQuantity(std::max(0.0, iv.low()) * scale)},
+                 {"high", MilliQuantity(iv.high() * scale)}};
   }
   return m;
 }
 
 json Item(const EdgeInfo& e, const MetricIntervals& v, double end, double window, bool with_ci) {
   json item = {{"kind", "TrafficMetrics"}, {"apiVersion", "metrics.smi-spec.io/v1alpha1"}};
-  item["metadata"] = {{"name", e.resource.name},
-                      {"namespace", e.resource.namespace_},
-                      {"selfLink", "/apis/metrics.smi-spec.io/v1alpha1/namespaces/" + e.resource.namespace_ + "/" +
-                                       Plural(e.resource.kind) + "/" + e.resource.name + "/edges"}};
+  item["metadata"] = {
+      {"name", e.resource.name},
+      {"namespace", e.resource.namespace_},
+      {"selfLink", "/apis/metrics.smi-spec.io/v1alpha1/namespaces/" + e.resource.namespace_ + "/" +
+                       Plural(e.resource.kind) + "/" + e.resource.name + "/edges"}};
   item["timestamp"] = Timestamp(end);
   item["window"] = Seconds(window);
   item["resource"] = Ref(e.resource);
@@ -101,13 +105,14 @@ bool Seen(const MetricIntervals& v) { return v.success.mean + v.failure.mean > 0
 std::string EdgeLabel(const EdgeInfo& e) {
   switch (e.side) {
     case EdgeSide::kServer:
-      return e.peer.namespace_ + "/" + e.peer.name + " -> " + e.resource.kind + " " + e.resource.namespace_ + "/" +
-             e.resource.name;
+      return e.peer.namespace_ + "/" + e.peer.name + " -> " + e.resource.kind + " " +
+             e.resource.namespace_ + "/" + e.resource.name;
     case EdgeSide::kClient:
-      return e.resource.namespace_ + "/" + e.resource.name + " -> Service " + e.peer.namespace_ + "/" + e.peer.name;
+      return e.resource.namespace_ + "/" + e.resource.name + " -> Service " + e.peer.namespace_ +
+             "/" + e.peer.name;
     case EdgeSide::kSplit:
-      return e.peer.namespace_ + "/" + e.peer.name + " -> " + e.resource.namespace_ + "/" + e.backend +
-             " (split " + e.resource.name + ", weight " + e.weight + ")";
+      return e.peer.namespace_ + "/" + e.peer.name + " -> " + e.resource.namespace_ + "/" +
+             e.backend + " (split " + e.resource.name + ", weight " + e.weight + ")";
   }
   return "";
 }
@@ -136,7 +141,8 @@ json SimulationToJson(const SimulationResult& r, const RenderContext& ctx) {
   json items = json::array();
   for (std::size_t e = 0; e < r.edges.size(); ++e) {
     if (!Seen(r.edge_metrics[e])) continue;
-    items.push_back(Item(r.edges[e], r.edge_metrics[e], r.duration, r.duration - r.warmup, with_ci));
+    items.push_back(
+        Item(r.edges[e], r.edge_metrics[e], r.duration, r.duration - r.warmup, with_ci));
   }
   out["metrics"] = List(std::move(items));
   json windows = json::array();
@@ -183,22 +189,27 @@ std::string SimulationToText(const SimulationResult& r, const RenderContext& ctx
   std::ostringstream os;
   char buf[1024];
   os << "scenario " << ctx.scenario_name << ": " << r.replications << " replication"
-     << (r.replications == 1 ? "" : "s") << " x " << Seconds(r.duration) << " (warm-up " << Seconds(r.warmup)
-     << "), seed " << r.seed << ", profile " << ctx.profile << "\n";
-  if (r.replications > 1) os << "values are means across replications; +- is the 95% confidence half-width\n";
+     << (r.replications == 1 ? "" : "s") << " x " << Seconds(r.duration) << " (warm-up "
+     << Seconds(r.warmup) << "), seed " << r.seed << ", profile " << ctx.profile << "\n";
+  if (r.replications > 1)
+    os << "values are means across replications; +- is the 95% confidence half-width\n";
   os << "\n";
   int width = 4;
   for (std::size_t e = 0; e < r.edges.size(); ++e) {
-    if (Seen(r.edge_metrics[e])) width = std::max(width, static_cast<int>(EdgeLabel(r.edges[e]).size()));
+    if (Seen(r.edge_metrics[e]))
+      width = std::max(width, static_cast<int>(EdgeLabel(r.edges[e]).size()));
   }
-  std::snprintf(buf, sizeof buf, "%-*s %-6s %9s %10s %9s %8s %9s %9s %9s %16s\n", width, "EDGE", "SIDE", "RPS",
-                "SUCCESS", "FAILURE", "DENIED", "MEAN ms", "P50 ms", "P90 ms", "P99 ms");
+  std::snprintf(buf, sizeof buf, "%-*s %-6s %9s %10s %9s %8s %9s %9s %9s %16s\n", width, "EDGE",
+                "SIDE", "RPS", "SUCCESS", "FAILURE", "DENIED", "MEAN ms", "P50 ms", "P90 ms",
+                "P99 ms");
   os << buf;
   for (std::size_t e = 0; e < r.edges.size(); ++e) {
     const MetricIntervals& v = r.edge_metrics[e];
     if (!Seen(v)) continue;
     const EdgeInfo& info = r.edges[e];
-    const char* side = info.side == EdgeSide::kServer ? "server" : info.side == EdgeSide::kClient ? "client" : "split";
+    const char* side = info.side == EdgeSide::kServer   ? "server"
+                       : info.side == EdgeSide::kClient ? "client"
+                                                        : "split";
     char p99[64];
     if (r.replications > 1) {
       std::snprintf(p99, sizeof p99, "%.2f +-%.2f", v.p99.mean * 1000, v.p99.half_width * 1000);
@@ -206,9 +217,9 @@ std::string SimulationToText(const SimulationResult& r, const RenderContext& ctx
       std::snprintf(p99, sizeof p99, "%.2f", v.p99.mean * 1000);
     }
     const std::string label = EdgeLabel(info);
-    std::snprintf(buf, sizeof buf, "%-*s %-6s %9.2f %10.0f %9.0f %8.0f %9.2f %9.2f %9.2f %16s\n", width, label.c_str(),
-                  side, v.rps.mean, v.success.mean, v.failure.mean, v.denied.mean, v.mean.mean * 1000,
-                  v.p50.mean * 1000, v.p90.mean * 1000, p99);
+    std::snprintf(buf, sizeof buf, "%-*s %-6s %9.2f %10.0f %9.0f %8.0f %9.2f %9.2f %9.2f %16s\n",
+                  width, label.c_str(), side, v.rps.mean, v.success.mean, v.failure.mean,
+                  v.denied.mean, v.mean.mean * 1000, v.p50.mean * 1000, v.p90.mean * 1000, p99);
     os << buf;
   }
   bool header = false;
@@ -216,15 +227,16 @@ std::string SimulationToText(const SimulationResult& r, const RenderContext& ctx
     const NodeIntervals& v = r.node_metrics[n];
     if (v.arrivals.mean <= 0) continue;
     if (!header) {
-      std::snprintf(buf, sizeof buf, "\n%-50s %8s %10s %8s %10s %10s %9s\n", "WORKLOAD", "REPLICAS", "THROUGHPUT",
-                    "UTIL", "L (MEAN N)", "W ms", "BLOCKED");
+      std::snprintf(buf, sizeof buf, "\n%-50s %8s %10s %8s %10s %10s %9s\n", "WORKLOAD", "REPLICAS",
+                    "THROUGHPUT", "UTIL", "L (MEAN N)", "W ms", "BLOCKED");
       os << buf;
       header = true;
     }
     const NodeInfo& info = r.nodes[n];
-    const std::string name = info.workload.kind + " " + info.workload.namespace_ + "/" + info.workload.name;
-    std::snprintf(buf, sizeof buf, "%-50s %8d %10.2f %7.1f%% %10.3f %10.3f %8.2f%%\n", name.c_str(), info.replicas,
-                  v.throughput.mean, v.utilisation.mean * 100, v.mean_in_system.mean,
+    const std::string name =
+        info.workload.kind + " " + info.workload.namespace_ + "/" + info.workload.name;
+    std::snprintf(buf, sizeof buf, "%-50s %8d %10.2f %7.1f%% %10.3f %10.3f %8.2f%%\n", name.c_str(),
+                  info.replicas, v.throughput.mean, v.utilisation.mean * 100, v.mean_in_system.mean,
                   v.mean_time_in_system.mean * 1000, v.blocking.mean * 100);
     os << buf;
   }

@@ -79,8 +79,8 @@ class Reader {
     return n->value;
   }
 
-  std::optional<double> Number(const Node* n, const std::string& path, const std::string& what, double lo,
-                                double hi) {
+  std::optional<double> Number(const Node* n, const std::string& path, const std::string& what,
+                               double lo, double hi) {
     if (n == nullptr || !n->IsScalar() ||
         (n->Type() != ScalarType::kInt && n->Type() != ScalarType::kFloat)) {
       Expected(n, path, what);
@@ -102,7 +102,8 @@ class Reader {
     return v;
   }
 
-  std::optional<int> Int(const Node* n, const std::string& path, const std::string& what, long lo, long hi) {
+  std::optional<int> Int(const Node* n, const std::string& path, const std::string& what, long lo,
+                         long hi) {
     if (n == nullptr || !n->IsScalar() || n->Type() != ScalarType::kInt) {
       Expected(n, path, what);
       return std::nullopt;
@@ -110,7 +111,8 @@ class Reader {
     const long v = std::strtol(n->value.c_str(), nullptr, 0);
     if (v < lo || v > hi) {
       Error(n, path,
-            "expected " + what + " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], found " + n->value);
+            "expected " + what + " in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                "], found " + n->value);
       return std::nullopt;
     }
     return static_cast<int>(v);
@@ -124,8 +126,9 @@ class Reader {
     }
     auto d = ParseDuration(n->value);
     if (!d || *d < 0 || (!allow_zero && *d == 0)) {
-      Expected(n, path, allow_zero ? "a duration >= 0 such as 250ms, 1.5s or 2m"
-                                   : "a positive duration such as 250ms, 1.5s or 2m");
+      Expected(n, path,
+               allow_zero ? "a duration >= 0 such as 250ms, 1.5s or 2m"
+                          : "a positive duration such as 250ms, 1.5s or 2m");
       return std::nullopt;
     }
     return d;
@@ -137,7 +140,8 @@ class Reader {
       return fallback;
     }
     const std::string& v = n->value;
-    return v == "true" || v == "True" || v == "TRUE" || v == "yes" || v == "on" || v == "y" || v == "Y";
+    return v == "true" || v == "True" || v == "TRUE" || v == "yes" || v == "on" || v == "y" ||
+           v == "Y";
   }
 
   // ns/name references.
@@ -159,7 +163,8 @@ class Reader {
 
   std::optional<Distribution> Dist(const Node* n, const std::string& path);
   std::optional<RequestShape> Request(const Node* n, const std::string& path, bool with_weight,
-                                      const std::vector<std::string>& extra, RequestShape base = {});
+                                      const std::vector<std::string>& extra,
+                                      RequestShape base = {});
   void ParseBehaviour(const Node* n, const std::string& path, Behaviour* b, bool is_default,
                       std::string* workload);
   std::optional<DownstreamCall> Call(const Node* n, const std::string& path, bool forward);
@@ -182,9 +187,10 @@ std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path)
   }
   const Node* kind_node = n->Get("distribution");
   if (kind_node == nullptr) {
-    Error(n, path,
-          "missing `distribution:` (exponential, deterministic, lognormal, erlang, hyperexponential, "
-          "empirical)");
+    Error(
+        n, path,
+        "missing `distribution:` (exponential, deterministic, lognormal, erlang, hyperexponential, "
+        "empirical)");
     return std::nullopt;
   }
   const std::string kind = kind_node->value;
@@ -192,7 +198,8 @@ std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path)
   std::optional<int> k;
   std::vector<double> bounds, weights;
   bool ok = true;
-  const std::vector<std::string> allowed = {"distribution", "mean", "value", "median", "p99", "k", "scv", "buckets"};
+  const std::vector<std::string> allowed = {"distribution", "mean", "value", "median",
+                                            "p99",          "k",    "scv",   "buckets"};
   Map(n, path, allowed, [&](const std::string& key, const Node* v, const std::string& sub) {
     if (key == "distribution") return;
     if (key == "mean") mean = Duration(v, sub, false);
@@ -203,24 +210,25 @@ std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path)
     if (key == "scv") cs2 = Number(v, sub, "a squared coefficient of variation > 1", 1.000001, 1e6);
     if (key == "buckets") {
       List(v, sub, [&](const Node* b, const std::string& bp) {
-        Map(b, bp, {"le", "weight"}, [&](const std::string& bk, const Node* bv, const std::string& bsub) {
-          if (bk == "le") {
-            auto d = Duration(bv, bsub, false);
-            if (d) {
-              if (!bounds.empty() && *d <= bounds.back()) {
-                Error(bv, bsub, "bucket bounds must increase");
-                ok = false;
+        Map(b, bp, {"le", "weight"},
+            [&](const std::string& bk, const Node* bv, const std::string& bsub) {
+              if (bk == "le") {
+                auto d = Duration(bv, bsub, false);
+                if (d) {
+                  if (!bounds.empty() && *d <= bounds.back()) {
+                    Error(bv, bsub, "bucket bounds must increase");
+                    ok = false;
+                  }
+                  bounds.push_back(*d);
+                } else {
+                  ok = false;
+                }
+              } else {
+                auto w = Number(bv, bsub, "a weight >= 0", 0, 1e300);
+                weights.push_back(w.value_or(0));
+                if (!w) ok = false;
               }
-              bounds.push_back(*d);
-            } else {
-              ok = false;
-            }
-          } else {
-            auto w = Number(bv, bsub, "a weight >= 0", 0, 1e300);
-            weights.push_back(w.value_or(0));
-            if (!w) ok = false;
-          }
-        });
+            });
       });
     }
   });
@@ -266,14 +274,16 @@ std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path)
     if (ok) return Distribution::Empirical(bounds, weights);
   } else {
     Error(kind_node, path + ".distribution",
-          "expected exponential, deterministic, lognormal, erlang, hyperexponential or empirical, found '" +
+          "expected exponential, deterministic, lognormal, erlang, hyperexponential or empirical, "
+          "found '" +
               kind + "'");
   }
   return std::nullopt;
 }
 
-std::optional<RequestShape> Reader::Request(const Node* n, const std::string& path, bool with_weight,
-                                            const std::vector<std::string>& extra, RequestShape base) {
+std::optional<RequestShape> Reader::Request(const Node* n, const std::string& path,
+                                            bool with_weight, const std::vector<std::string>& extra,
+                                            RequestShape base) {
   std::vector<std::string> allowed = {"method", "path", "headers"};
   if (with_weight) allowed.push_back("weight");
   allowed.insert(allowed.end(), extra.begin(), extra.end());
@@ -304,8 +314,10 @@ std::optional<RequestShape> Reader::Request(const Node* n, const std::string& pa
       std::sort(r.headers.begin(), r.headers.end());
     } else if (key == "weight") {
       auto w = Number(v, sub, "a weight > 0", 1e-300, 1e300);
-      if (w) r.weight = *w;
-      else ok = false;
+      if (w)
+        r.weight = *w;
+      else
+        ok = false;
     }
   });
   if (!ok) return std::nullopt;
@@ -316,24 +328,31 @@ std::optional<DownstreamCall> Reader::Call(const Node* n, const std::string& pat
   DownstreamCall c;
   c.loc = LocOf(n, path);
   bool ok = true;
-  std::vector<std::string> allowed = {"to", "port", "probability", "method", "path", "headers", "required"};
+  std::vector<std::string> allowed = {"to",   "port",    "probability", "method",
+                                      "path", "headers", "required"};
   if (!forward) allowed.push_back("count");
   Map(n, path, allowed, [&](const std::string& key, const Node* v, const std::string& sub) {
     if (key == "to") {
       auto s = Ref(v, sub, "a Service");
-      if (s) c.to = *s;
-      else ok = false;
+      if (s)
+        c.to = *s;
+      else
+        ok = false;
     } else if (key == "port") {
       c.port = Int(v, sub, "a port number", 1, 65535);
       if (!c.port) ok = false;
     } else if (key == "probability") {
       auto p = Number(v, sub, "a probability", 0, 1);
-      if (p) c.probability = *p;
-      else ok = false;
+      if (p)
+        c.probability = *p;
+      else
+        ok = false;
     } else if (key == "count") {
       auto k = Int(v, sub, "a fan-out count", 1, 10000);
-      if (k) c.count = *k;
-      else ok = false;
+      if (k)
+        c.count = *k;
+      else
+        ok = false;
     } else if (key == "required") {
       c.required = Bool(v, sub, true);
     }
@@ -342,8 +361,10 @@ std::optional<DownstreamCall> Reader::Call(const Node* n, const std::string& pat
     // The request shape shares the call's map.
     std::vector<std::string> extra = {"to", "port", "probability", "required", "count"};
     auto r = Request(n, path, false, extra);
-    if (r) c.request = *r;
-    else ok = false;
+    if (r)
+      c.request = *r;
+    else
+      ok = false;
     if (n->Get("to") == nullptr) {
       Error(n, path, "a call needs `to:` (namespace/service)");
       ok = false;
@@ -357,8 +378,8 @@ std::optional<DownstreamCall> Reader::Call(const Node* n, const std::string& pat
 
 void Reader::ParseBehaviour(const Node* n, const std::string& path, Behaviour* b, bool is_default,
                             std::string* workload) {
-  std::vector<std::string> allowed = {"replicas", "concurrency", "queueCapacity", "discipline", "serviceTime",
-                                      "errorRate"};
+  std::vector<std::string> allowed = {"replicas",   "concurrency", "queueCapacity",
+                                      "discipline", "serviceTime", "errorRate"};
   if (!is_default) {
     allowed.insert(allowed.end(), {"workload", "calls", "next"});
   }
@@ -370,12 +391,16 @@ void Reader::ParseBehaviour(const Node* n, const std::string& path, Behaviour* b
     } else if (key == "concurrency") {
       b->concurrency = Int(v, sub, "requests served at once per replica", 1, 1000000);
     } else if (key == "queueCapacity") {
-      b->queue_capacity = Int(v, sub, "a queue capacity (waiting requests per replica)", 0, 100000000);
+      b->queue_capacity =
+          Int(v, sub, "a queue capacity (waiting requests per replica)", 0, 100000000);
     } else if (key == "discipline") {
       auto s = String(v, sub);
-      if (s && *s == "fifo") b->discipline = Discipline::kFifo;
-      else if (s && (*s == "ps" || *s == "processor-sharing")) b->discipline = Discipline::kProcessorSharing;
-      else if (s) Error(v, sub, "expected fifo or ps, found '" + *s + "'");
+      if (s && *s == "fifo")
+        b->discipline = Discipline::kFifo;
+      else if (s && (*s == "ps" || *s == "processor-sharing"))
+        b->discipline = Discipline::kProcessorSharing;
+      else if (s)
+        Error(v, sub, "expected fifo or ps, found '" + *s + "'");
     } else if (key == "serviceTime") {
       b->service_time = Dist(v, sub);
     } else if (key == "errorRate") {
@@ -391,7 +416,8 @@ void Reader::ParseBehaviour(const Node* n, const std::string& path, Behaviour* b
         (forward ? b->next : b->calls).push_back(std::move(*call));
       });
       if (forward && total > 1 + 1e-9) {
-        Error(v, sub, "the probabilities of `next` hops are a routing choice and must sum to at most 1");
+        Error(v, sub,
+              "the probabilities of `next` hops are a routing choice and must sum to at most 1");
       }
     }
   });
@@ -421,12 +447,16 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
             if (auto x = r.String(v, sub)) s.name = *x;
           } else if (key == "from") {
             auto x = r.Ref(v, sub, "a calling identity (ServiceAccount)");
-            if (x) s.from = *x;
-            else ok = false;
+            if (x)
+              s.from = *x;
+            else
+              ok = false;
           } else if (key == "to") {
             auto x = r.Ref(v, sub, "a Service");
-            if (x) s.to = *x;
-            else ok = false;
+            if (x)
+              s.to = *x;
+            else
+              ok = false;
           } else if (key == "port") {
             s.port = r.Int(v, sub, "a port number", 1, 65535);
           } else if (key == "rate") {
@@ -434,22 +464,28 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
             if (!rate) ok = false;
           } else if (key == "arrival") {
             auto x = r.String(v, sub);
-            if (x && *x == "poisson") s.arrival = ArrivalProcess::kPoisson;
-            else if (x && *x == "constant") s.arrival = ArrivalProcess::kConstant;
-            else if (x) r.Error(v, sub, "expected poisson or constant, found '" + *x + "'");
+            if (x && *x == "poisson")
+              s.arrival = ArrivalProcess::kPoisson;
+            else if (x && *x == "constant")
+              s.arrival = ArrivalProcess::kConstant;
+            else if (x)
+              r.Error(v, sub, "expected poisson or constant, found '" + *x + "'");
           } else if (key == "schedule") {
             r.List(v, sub, [&](const Node* p, const std::string& pp) {
               RatePoint point;
               bool has_at = false, has_rate = false;
-              r.Map(p, pp, {"at", "rate"}, [&](const std::string& k, const Node* pv, const std::string& psub) {
-                if (k == "at") {
-                  if (auto d = r.Duration(pv, psub)) point.at = *d, has_at = true;
-                } else if (auto x = r.Number(pv, psub, "a rate in requests per second", 0, 1e9)) {
-                  point.rate = *x, has_rate = true;
-                }
-              });
+              r.Map(p, pp, {"at", "rate"},
+                    [&](const std::string& k, const Node* pv, const std::string& psub) {
+                      if (k == "at") {
+                        if (auto d = r.Duration(pv, psub)) point.at = *d, has_at = true;
+                      } else if (auto x =
+                                     r.Number(pv, psub, "a rate in requests per second", 0, 1e9)) {
+                        point.rate = *x, has_rate = true;
+                      }
+                    });
               if (!has_at || !has_rate) {
-                if (p != nullptr && p->IsMap()) r.Error(p, pp, "a schedule point needs `at:` and `rate:`");
+                if (p != nullptr && p->IsMap())
+                  r.Error(p, pp, "a schedule point needs `at:` and `rate:`");
                 ok = false;
                 return;
               }
@@ -467,8 +503,10 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
           }
         });
   if (n == nullptr || !n->IsMap()) return;
-  if (n->Get("from") == nullptr) r.Error(n, path, "a source needs `from:` (namespace/serviceaccount)"), ok = false;
-  if (n->Get("to") == nullptr) r.Error(n, path, "a source needs `to:` (namespace/service)"), ok = false;
+  if (n->Get("from") == nullptr)
+    r.Error(n, path, "a source needs `from:` (namespace/serviceaccount)"), ok = false;
+  if (n->Get("to") == nullptr)
+    r.Error(n, path, "a source needs `to:` (namespace/service)"), ok = false;
   if (rate && !s.schedule.empty()) {
     r.Error(n, path, "give either `rate:` or `schedule:`, not both");
     ok = false;
@@ -478,7 +516,8 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
     ok = false;
   }
   if (rate) s.schedule.push_back({0, *rate});
-  if (!s.schedule.empty() && s.schedule.front().at > 0) s.schedule.insert(s.schedule.begin(), {0, 0});
+  if (!s.schedule.empty() && s.schedule.front().at > 0)
+    s.schedule.insert(s.schedule.begin(), {0, 0});
   if (s.mix.empty()) s.mix.push_back(RequestShape{});
   if (s.name.empty()) s.name = s.from + "->" + s.to;
   if (ok) sc->sources.push_back(std::move(s));
@@ -512,10 +551,16 @@ void ParseRoute(Reader& r, const Node* n, const std::string& path, Scenario* sc)
                       r.List(rv, rsub, [&](const Node* e, const std::string& ep) {
                         auto s = r.String(e, ep);
                         if (!s) return;
-                        if (*s == "5xx") p.retry.on_5xx = true;
-                        else if (*s == "gateway-error") p.retry.on_gateway_error = true;
-                        else if (*s == "connect-failure") p.retry.on_connect_failure = true;
-                        else r.Error(e, ep, "expected 5xx, gateway-error or connect-failure, found '" + *s + "'");
+                        if (*s == "5xx")
+                          p.retry.on_5xx = true;
+                        else if (*s == "gateway-error")
+                          p.retry.on_gateway_error = true;
+                        else if (*s == "connect-failure")
+                          p.retry.on_connect_failure = true;
+                        else
+                          r.Error(
+                              e, ep,
+                              "expected 5xx, gateway-error or connect-failure, found '" + *s + "'");
                       });
                     }
                   });
@@ -550,17 +595,25 @@ std::optional<double> ParseDuration(const std::string& text) {
   if (end == text.c_str() || errno != 0 || !std::isfinite(v)) return std::nullopt;
   const std::string unit(end);
   double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1;
-  else if (unit == "ms") scale = 1e-3;
-  else if (unit == "us" || unit == "µs") scale = 1e-6;
-  else if (unit == "ns") scale = 1e-9;
-  else if (unit == "m") scale = 60;
-  else if (unit == "h") scale = 3600;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1e-3;
+  else if (unit == "us" || unit == "µs")
+    scale = 1e-6;
+  else if (unit == "ns")
+    scale = 1e-9;
+  else if (unit == "m")
+    scale = 60;
+  else if (unit == "h")
+    scale = 3600;
+  else
+    return std::nullopt;
   return v * scale;
 }
 
-Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir, Diagnostics* diags) {
+Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir,
+                       Diagnostics* diags) {
   Scenario sc;
   yaml::ParsedFile parsed;
   Diagnostics syntax;
@@ -582,7 +635,8 @@ Scenario ParseScenario(const std::string& text, FileId file, const std::string& 
         [&](const std::string& key, const Node* v, const std::string& sub) {
           if (key == "kind") {
             auto s = r.String(v, sub);
-            if (s && *s != "Scenario") r.Error(v, sub, "expected kind Scenario, found '" + *s + "'");
+            if (s && *s != "Scenario")
+              r.Error(v, sub, "expected kind Scenario, found '" + *s + "'");
           } else if (key == "apiVersion") {
             auto s = r.String(v, sub);
             if (s && *s != "meshproof.dev/v1alpha1") {
@@ -606,72 +660,80 @@ Scenario ParseScenario(const std::string& text, FileId file, const std::string& 
     return sc;
   }
   bool has_mesh = false;
-  r.Map(spec, "spec",
-        {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications", "network",
-         "loadBalancing", "defaults", "sources", "workloads", "routes"},
-        [&](const std::string& key, const Node* v, const std::string& sub) {
-          if (key == "mesh") {
-            has_mesh = true;
-            auto add = [&](const Node* p, const std::string& pp) {
-              if (auto s = r.String(p, pp)) {
-                fs::path path(*s);
-                sc.mesh.push_back(path.is_absolute() || dir.empty() ? path.string() : (fs::path(dir) / path).string());
-              }
-            };
-            if (v != nullptr && v->IsScalar()) add(v, sub);
-            else r.List(v, sub, add);
-          } else if (key == "profile") {
-            auto s = r.String(v, sub);
-            if (s && *s != "spec" && *s != "osm" && *s != "traefik" && *s != "linkerd") {
-              r.Error(v, sub, "expected spec, osm, traefik or linkerd, found '" + *s + "'");
-            } else if (s) {
-              sc.profile = *s;
+  r.Map(
+      spec, "spec",
+      {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
+       "network", "loadBalancing", "defaults", "sources", "workloads", "routes"},
+      [&](const std::string& key, const Node* v, const std::string& sub) {
+        if (key == "mesh") {
+          has_mesh = true;
+          auto add = [&](const Node* p, const std::string& pp) {
+            if (auto s = r.String(p, pp)) {
+              fs::path path(*s);
+              sc.mesh.push_back(path.is_absolute() || dir.empty()
+                                    ? path.string()
+                                    : (fs::path(dir) / path).string());
             }
-          } else if (key == "namespace") {
-            if (auto s = r.String(v, sub)) sc.default_namespace = *s;
-          } else if (key == "seed") {
-            if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kInt && v->value[0] != '-') {
-              sc.seed = std::strtoull(v->value.c_str(), nullptr, 0);
-            } else {
-              r.Expected(v, sub, "a non-negative integer seed");
-            }
-          } else if (key == "duration") {
-            if (auto d = r.Duration(v, sub, false)) sc.duration = *d;
-          } else if (key == "warmup") {
-            if (auto d = r.Duration(v, sub)) sc.warmup = *d;
-          } else if (key == "window") {
-            if (auto d = r.Duration(v, sub, false)) sc.window = *d;
-          } else if (key == "replications") {
-            if (auto k = r.Int(v, sub, "a number of replications", 1, 100000)) sc.replications = *k;
-          } else if (key == "network") {
-            r.Map(v, sub, {"latency"}, [&](const std::string&, const Node* lv, const std::string& lsub) {
-              if (auto d = r.Dist(lv, lsub)) sc.network_latency = *d;
-            });
-          } else if (key == "loadBalancing") {
-            if (auto b = ParseBalancing(r, v, sub)) sc.balancing = *b;
-          } else if (key == "defaults") {
-            std::string unused;
-            r.ParseBehaviour(v, sub, &sc.defaults, true, &unused);
-          } else if (key == "sources") {
-            r.List(v, sub, [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, &sc); });
-          } else if (key == "workloads") {
-            std::set<std::string> seen;
-            r.List(v, sub, [&](const Node* w, const std::string& wp) {
-              WorkloadSpec ws;
-              ws.loc = r.LocOf(w, wp);
-              r.ParseBehaviour(w, wp, &ws.behaviour, false, &ws.workload);
-              if (ws.workload.empty()) return;
-              if (!seen.insert(ws.workload).second) {
-                r.Error(w, wp, "workload " + ws.workload + " is described twice");
-                return;
-              }
-              sc.workloads.push_back(std::move(ws));
-            });
-          } else if (key == "routes") {
-            r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, &sc); });
+          };
+          if (v != nullptr && v->IsScalar())
+            add(v, sub);
+          else
+            r.List(v, sub, add);
+        } else if (key == "profile") {
+          auto s = r.String(v, sub);
+          if (s && *s != "spec" && *s != "osm" && *s != "traefik" && *s != "linkerd") {
+            r.Error(v, sub, "expected spec, osm, traefik or linkerd, found '" + *s + "'");
+          } else if (s) {
+            sc.profile = *s;
           }
-        });
-  if (!has_mesh) r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
+        } else if (key == "namespace") {
+          if (auto s = r.String(v, sub)) sc.default_namespace = *s;
+        } else if (key == "seed") {
+          if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kInt &&
+              v->value[0] != '-') {
+            sc.seed = std::strtoull(v->value.c_str(), nullptr, 0);
+          } else {
+            r.Expected(v, sub, "a non-negative integer seed");
+          }
+        } else if (key == "duration") {
+          if (auto d = r.Duration(v, sub, false)) sc.duration = *d;
+        } else if (key == "warmup") {
+          if (auto d = r.Duration(v, sub)) sc.warmup = *d;
+        } else if (key == "window") {
+          if (auto d = r.Duration(v, sub, false)) sc.window = *d;
+        } else if (key == "replications") {
+          if (auto k = r.Int(v, sub, "a number of replications", 1, 100000)) sc.replications = *k;
+        } else if (key == "network") {
+          r.Map(v, sub, {"latency"},
+                [&](const std::string&, const Node* lv, const std::string& lsub) {
+                  if (auto d = r.Dist(lv, lsub)) sc.network_latency = *d;
+                });
+        } else if (key == "loadBalancing") {
+          if (auto b = ParseBalancing(r, v, sub)) sc.balancing = *b;
+        } else if (key == "defaults") {
+          std::string unused;
+          r.ParseBehaviour(v, sub, &sc.defaults, true, &unused);
+        } else if (key == "sources") {
+          r.List(v, sub, [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, &sc); });
+        } else if (key == "workloads") {
+          std::set<std::string> seen;
+          r.List(v, sub, [&](const Node* w, const std::string& wp) {
+            WorkloadSpec ws;
+            ws.loc = r.LocOf(w, wp);
+            r.ParseBehaviour(w, wp, &ws.behaviour, false, &ws.workload);
+            if (ws.workload.empty()) return;
+            if (!seen.insert(ws.workload).second) {
+              r.Error(w, wp, "workload " + ws.workload + " is described twice");
+              return;
+            }
+            sc.workloads.push_back(std::move(ws));
+          });
+        } else if (key == "routes") {
+          r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, &sc); });
+        }
+      });
+  if (!has_mesh)
+    r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
   if (spec->IsMap() && spec->Get("sources") == nullptr) {
     r.Error(spec, "spec", "missing `sources:` (at least one traffic source)");
   }
@@ -690,7 +752,8 @@ bool LoadedScenario::HasErrors() const {
   return false;
 }
 
-LoadedScenario LoadScenarioText(const std::string& text, const std::string& name, const std::string& dir) {
+LoadedScenario LoadScenarioText(const std::string& text, const std::string& name,
+                                const std::string& dir) {
   LoadedScenario out;
   const FileId file = out.scenario_source.Add(name, text);
   out.scenario = ParseScenario(text, file, dir, &out.diagnostics);
@@ -708,8 +771,9 @@ LoadedScenario LoadScenario(const std::string& path) {
     LoadedScenario out;
     out.scenario.file = path;
     std::error_code ec;
-    out.failures.push_back(fs::exists(path, ec) ? Status::IoError("cannot read scenario '" + path + "'")
-                                                : Status::NotFound("no such scenario file '" + path + "'"));
+    out.failures.push_back(fs::exists(path, ec)
+                               ? Status::IoError("cannot read scenario '" + path + "'")
+                               : Status::NotFound("no such scenario file '" + path + "'"));
     return out;
   }
   std::stringstream ss;

@@ -10,7 +10,9 @@ namespace {
 const std::string kDir = std::string(MESHPROOF_SOURCE_DIR) + "/scenarios/validation";
 
 std::string Head(const std::string& spec_body) {
-  return "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  mesh: [mesh]\n" + spec_body;
+  return "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  mesh: "
+         "[mesh]\n" +
+         spec_body;
 }
 
 const Diagnostic* Find(const Diagnostics& d, DiagCode code, const std::string& needle) {
@@ -54,7 +56,7 @@ TEST(Scenario, ParsesEveryField) {
     loadBalancing: random
     retries: {attempts: 2, perTryTimeout: 300ms, retryOn: [gateway-error, connect-failure], backoff: 10ms}
 )"),
-                                       "s.yaml", kDir);
+                                      "s.yaml", kDir);
   EXPECT_FALSE(s.HasErrors());
   for (const auto& d : s.diagnostics.items()) ADD_FAILURE() << d.message;
   const Scenario& sc = s.scenario;
@@ -100,7 +102,7 @@ TEST(Scenario, ErrorsSayWhereWhatWasExpectedAndWhatWasFound) {
     serviceTime: {distribution: gamma, mean: 1ms}
     discipline: lifo
 )"),
-                                       "s.yaml", kDir);
+                                      "s.yaml", kDir);
   EXPECT_TRUE(s.HasErrors());
   const Diagnostic* d = Find(s.diagnostics, DiagCode::MP6001, "spec.duration");
   ASSERT_NE(d, nullptr);
@@ -131,13 +133,16 @@ TEST(Scenario, StructuralMistakes) {
   ParseScenario("kind: [oops\n", 0, ".", &d2);
   EXPECT_NE(Find(d2, DiagCode::MP6001, "not valid YAML"), nullptr);
   Diagnostics d3;
-  ParseScenario(Head("  sources:\n  - {from: a/b, to: c/d, rate: 1, schedule: [{at: 0, rate: 2}]}\n"), 0, ".", &d3);
+  ParseScenario(
+      Head("  sources:\n  - {from: a/b, to: c/d, rate: 1, schedule: [{at: 0, rate: 2}]}\n"), 0, ".",
+      &d3);
   EXPECT_NE(Find(d3, DiagCode::MP6001, "either `rate:` or `schedule:`"), nullptr);
   Diagnostics d4;
   ParseScenario(Head("  duration: 10s\n  warmup: 20s\n  sources: []\n"), 0, ".", &d4);
   EXPECT_NE(Find(d4, DiagCode::MP6001, "warm-up must be shorter"), nullptr);
   Diagnostics d5;
-  ParseScenario(Head("  sources: []\n  workloads:\n  - workload: a/b\n    next: [{to: a/c, probability: 0.7}, {to: a/d, "
+  ParseScenario(Head("  sources: []\n  workloads:\n  - workload: a/b\n    next: [{to: a/c, "
+                     "probability: 0.7}, {to: a/d, "
                      "probability: 0.6}]\n"),
                 0, ".", &d5);
   EXPECT_NE(Find(d5, DiagCode::MP6001, "sum to at most 1"), nullptr);
@@ -153,7 +158,7 @@ TEST(Scenario, ReferencesTheMeshDoesNotHaveAreMP6002) {
   routes:
   - {service: queue/elsewhere, timeout: 1s}
 )"),
-                                       "s.yaml", kDir);
+                                      "s.yaml", kDir);
   EXPECT_FALSE(s.HasErrors());
   PreparedScenario p = PrepareScenario(&s);
   EXPECT_EQ(p.simulator, nullptr);

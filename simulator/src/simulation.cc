@@ -23,8 +23,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::uint16_t kOk = 200;
 constexpr std::uint16_t kDenied = 403;
 constexpr std::uint16_t kServerError = 500;
-constexpr std::uint16_t kBadGateway = 502;     // a required downstream call failed
-constexpr std::uint16_t kUnavailable = 503;    // rejected by a full queue, or no endpoint
+constexpr std::uint16_t kBadGateway = 502;      // a required downstream call failed
+constexpr std::uint16_t kUnavailable = 503;     // rejected by a full queue, or no endpoint
 constexpr std::uint16_t kGatewayTimeout = 504;  // per-try or request timeout
 
 }  // namespace
@@ -35,8 +35,8 @@ std::uint64_t ReplicationSeed(std::uint64_t seed, int r) {
 
 std::string EdgeInfo::key() const {
   const char* s = side == EdgeSide::kServer ? "0" : side == EdgeSide::kClient ? "1" : "2";
-  return std::string(s) + "|" + resource.namespace_ + "/" + resource.name + "|" + peer.namespace_ + "/" + peer.name +
-         "|" + backend;
+  return std::string(s) + "|" + resource.namespace_ + "/" + resource.name + "|" + peer.namespace_ +
+         "/" + peer.name + "|" + backend;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -173,7 +173,8 @@ struct Simulator::Impl {
     return id;
   }
 
-  Target MakeTarget(IdentityId source, ServiceId sid, int port, Balancing balancing, const RequestShape& r) {
+  Target MakeTarget(IdentityId source, ServiceId sid, int port, Balancing balancing,
+                    const RequestShape& r) {
     Target t;
     t.pool = PoolFor(sid, port, balancing);
     const ServiceNode& svc = graph->services()[sid];
@@ -193,7 +194,8 @@ struct Simulator::Impl {
         edge.side = EdgeSide::kServer;
         edge.resource = {WorkloadKindName(w.workload_kind), w.meta.namespace_, w.meta.name};
         edge.peer = IdentityRef(source);
-        it = per_endpoint.emplace(e, std::make_pair(static_cast<std::uint8_t>(ok), Edge(edge))).first;
+        it = per_endpoint.emplace(e, std::make_pair(static_cast<std::uint8_t>(ok), Edge(edge)))
+                 .first;
       }
       t.allowed.push_back(it->second.first);
       t.server_edge.push_back(it->second.second);
@@ -209,8 +211,9 @@ struct Simulator::Impl {
   }
 
   // A request class: one source identity sending one request shape to one Service port.
-  std::optional<std::uint32_t> MakeClass(IdentityId source, const std::string& to, std::optional<int> port,
-                                         const RequestShape& r, const Loc& loc, bool required, Diagnostics* diags) {
+  std::optional<std::uint32_t> MakeClass(IdentityId source, const std::string& to,
+                                         std::optional<int> port, const RequestShape& r,
+                                         const Loc& loc, bool required, Diagnostics* diags) {
     const auto slash = to.find('/');
     const ServiceId sid = graph->FindService(to.substr(0, slash), to.substr(slash + 1));
     if (sid == kNoId) {
@@ -225,20 +228,24 @@ struct Simulator::Impl {
       }
       if (p == 0) {
         std::string have;
-        for (const ServicePortInfo& sp : svc.ports) have += (have.empty() ? "" : ", ") + std::to_string(sp.port);
-        diags->Report(DiagCode::MP6002, loc,
-                      "Service " + to + " has no port " + std::to_string(*port) + " (it has: " + have + ")");
+        for (const ServicePortInfo& sp : svc.ports)
+          have += (have.empty() ? "" : ", ") + std::to_string(sp.port);
+        diags->Report(
+            DiagCode::MP6002, loc,
+            "Service " + to + " has no port " + std::to_string(*port) + " (it has: " + have + ")");
         return std::nullopt;
       }
     } else if (svc.ports.size() == 1) {
       p = svc.ports[0].port;
     } else {
       diags->Report(DiagCode::MP6002, loc,
-                    "Service " + to + " has " + std::to_string(svc.ports.size()) + " ports: say which with `port:`");
+                    "Service " + to + " has " + std::to_string(svc.ports.size()) +
+                        " ports: say which with `port:`");
       return std::nullopt;
     }
     const RoutePolicy* rp = PolicyFor(to);
-    const Balancing balancing = rp != nullptr && rp->balancing ? *rp->balancing : scenario.balancing;
+    const Balancing balancing =
+        rp != nullptr && rp->balancing ? *rp->balancing : scenario.balancing;
     ClassModel c;
     c.required = required;
     if (rp != nullptr) c.policy = Policy{rp->timeout, rp->retry};
@@ -296,7 +303,8 @@ std::size_t Simulator::window_count(double duration) const {
   return static_cast<std::size_t>(std::ceil(duration / impl_->scenario.window - 1e-9));
 }
 
-std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const RouteGraph& graph, Diagnostics* diags) {
+std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const RouteGraph& graph,
+                                             Diagnostics* diags) {
   auto impl = std::make_unique<Impl>();
   Impl& m = *impl;
   m.scenario = scenario;
@@ -312,7 +320,8 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
     const auto slash = w.workload.find('/');
     bool found = false;
     for (const Workload& mw : model.workloads) {
-      if (mw.meta.namespace_ == w.workload.substr(0, slash) && mw.meta.name == w.workload.substr(slash + 1)) {
+      if (mw.meta.namespace_ == w.workload.substr(0, slash) &&
+          mw.meta.name == w.workload.substr(slash + 1)) {
         found = true;
       }
     }
@@ -322,7 +331,8 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
     }
     if (w.behaviour.has_calls && w.behaviour.has_next) {
       diags->Report(DiagCode::MP6001, w.loc,
-                    "workload " + w.workload + " has both `calls` (synchronous) and `next` (forwarding): choose one");
+                    "workload " + w.workload +
+                        " has both `calls` (synchronous) and `next` (forwarding): choose one");
     }
     described[w.workload] = &w;
   }
@@ -350,7 +360,8 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
     n.identity = graph.FindIdentity(w.meta.namespace_, w.service_account);
     replica += static_cast<std::uint32_t>(n.replicas);
     m.node_of_workload[wi] = static_cast<std::uint32_t>(m.node_models.size());
-    for (int k = 0; k < n.replicas; ++k) m.replica_node.push_back(static_cast<std::uint32_t>(m.node_models.size()));
+    for (int k = 0; k < n.replicas; ++k)
+      m.replica_node.push_back(static_cast<std::uint32_t>(m.node_models.size()));
     NodeInfo info;
     info.workload = {WorkloadKindName(w.workload_kind), w.meta.namespace_, w.meta.name};
     info.replicas = n.replicas;
@@ -371,14 +382,17 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
       const auto& list = forward ? it->second->behaviour.next : it->second->behaviour.calls;
       for (const DownstreamCall& call : list) {
         if (n.identity == kNoId) {
-          diags->Report(DiagCode::MP6002, call.loc, "workload " + it->first + " runs as no known identity");
+          diags->Report(DiagCode::MP6002, call.loc,
+                        "workload " + it->first + " runs as no known identity");
           continue;
         }
-        auto cls = m.MakeClass(n.identity, call.to, call.port, call.request, call.loc, call.required, diags);
+        auto cls = m.MakeClass(n.identity, call.to, call.port, call.request, call.loc,
+                               call.required, diags);
         if (!cls) continue;
         // MakeClass may grow node_models? No: it only reads them, so `n` stays valid.
         Impl::CallRef ref{*cls, call.probability, call.count, call.required};
-        (forward ? m.node_models[m.node_of_workload[wi]].next : m.node_models[m.node_of_workload[wi]].calls)
+        (forward ? m.node_models[m.node_of_workload[wi]].next
+                 : m.node_models[m.node_of_workload[wi]].calls)
             .push_back(ref);
       }
     }
@@ -388,8 +402,9 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
     const IdentityId from = graph.FindIdentity(s.from.substr(0, slash), s.from.substr(slash + 1));
     if (from == kNoId) {
       diags->Report(DiagCode::MP6002, s.loc,
-                    "no identity " + s.from + " in the mesh (a ServiceAccount that runs a workload, is declared, or "
-                    "is named by a TrafficTarget)");
+                    "no identity " + s.from +
+                        " in the mesh (a ServiceAccount that runs a workload, is declared, or "
+                        "is named by a TrafficTarget)");
       continue;
     }
     Impl::SourceModel sm;
@@ -482,6 +497,38 @@ class Ring {
   std::size_t head_ = 0, size_ = 0;
 };
 
+// Request state lives in slabs recycled through free lists: memory follows the requests in
+// flight, not the requests simulated. Freeing bumps the slot's generation, so an event
+// that names a recycled slot (a stale timer) can tell.
+template <typename T>
+class Slab {
+ public:
+  std::uint32_t Alloc() {
+    std::uint32_t id;
+    if (!free_.empty()) {
+      id = free_.back();
+      free_.pop_back();
+    } else {
+      id = static_cast<std::uint32_t>(items_.size());
+      items_.emplace_back();
+    }
+    ++live_;
+    return id;
+  }
+  void Free(std::uint32_t id) {
+    ++items_[id].gen;
+    free_.push_back(id);
+    --live_;
+  }
+  T& operator[](std::uint32_t id) { return items_[id]; }
+  std::size_t live() const { return live_; }
+
+ private:
+  std::vector<T> items_;
+  std::vector<std::uint32_t> free_;
+  std::size_t live_ = 0;
+};
+
 struct CallState {
   std::uint32_t cls = 0;
   std::uint32_t gen = 0;
@@ -493,7 +540,14 @@ struct CallState {
   double deadline = kInf;
 };
 
-enum class Phase : std::uint8_t { kToServer, kQueued, kInService, kWaiting, kForwarded, kResponding };
+enum class Phase : std::uint8_t {
+  kToServer,
+  kQueued,
+  kInService,
+  kWaiting,
+  kForwarded,
+  kResponding
+};
 
 struct AttemptState {
   std::uint32_t call = 0, call_gen = 0, gen = 0;
@@ -509,8 +563,8 @@ struct AttemptState {
 };
 
 struct ReplicaState {
-  std::uint32_t busy = 0;       // FIFO: requests in service (workers held)
-  std::uint32_t in_system = 0;  // queued + in service (+ waiting on downstream calls)
+  std::uint32_t busy = 0;         // FIFO: requests in service (workers held)
+  std::uint32_t in_system = 0;    // queued + in service (+ waiting on downstream calls)
   std::uint32_t outstanding = 0;  // for least-request balancing: sent, not yet answered
   Ring queue;
   // Processor sharing: virtual time V advances at each job's service rate; a job finishes
@@ -533,7 +587,8 @@ struct EdgeRun {
   std::vector<MetricValues> windows;
 };
 
-MetricValues Summarise(const LatencyHistogram& h, std::uint64_t s, std::uint64_t f, std::uint64_t d, double span) {
+MetricValues Summarise(const LatencyHistogram& h, std::uint64_t s, std::uint64_t f, std::uint64_t d,
+                       double span) {
   MetricValues v;
   v.success = static_cast<double>(s);
   v.failure = static_cast<double>(f);
@@ -548,9 +603,14 @@ MetricValues Summarise(const LatencyHistogram& h, std::uint64_t s, std::uint64_t
 
 class Replication {
  public:
-  Replication(const Simulator::Impl& m, std::uint64_t seed, double duration, std::atomic<double>* progress)
-      : m_(m), rng_(seed), end_(duration), warmup_(std::min(m.scenario.warmup, duration)),
-        window_(m.scenario.window), progress_(progress) {
+  Replication(const Simulator::Impl& m, std::uint64_t seed, double duration,
+              std::atomic<double>* progress)
+      : m_(m),
+        rng_(seed),
+        end_(duration),
+        warmup_(std::min(m.scenario.warmup, duration)),
+        window_(m.scenario.window),
+        progress_(progress) {
     replicas_.resize(m.replica_node.size());
     nodes_.resize(m.node_models.size());
     edges_.resize(m.edges.size());
@@ -568,7 +628,8 @@ class Replication {
       now_ = e.time;
       ++events;
       Dispatch(e);
-      if ((events & 0xffff) == 0 && progress_ != nullptr) progress_->store(now_ / end_, std::memory_order_relaxed);
+      if ((events & 0xffff) == 0 && progress_ != nullptr)
+        progress_->store(now_ / end_, std::memory_order_relaxed);
     }
     now_ = end_;
     ReplicationResult r;
@@ -711,41 +772,17 @@ class Replication {
 
   // --- calls (logical requests with retries) --------------------------------------------
   std::uint32_t AllocCall() {
-    std::uint32_t id;
-    if (!free_calls_.empty()) {
-      id = free_calls_.back();
-      free_calls_.pop_back();
-    } else {
-      id = static_cast<std::uint32_t>(calls_.size());
-      calls_.emplace_back();
-    }
-    ++live_;
-    peak_in_flight_ = std::max(peak_in_flight_, live_);
+    const std::uint32_t id = calls_.Alloc();
+    peak_in_flight_ = std::max(peak_in_flight_, calls_.live() + attempts_.live());
     return id;
-  }
-  void FreeCall(std::uint32_t id) {
-    ++calls_[id].gen;
-    free_calls_.push_back(id);
-    --live_;
   }
   std::uint32_t AllocAttempt() {
-    std::uint32_t id;
-    if (!free_attempts_.empty()) {
-      id = free_attempts_.back();
-      free_attempts_.pop_back();
-    } else {
-      id = static_cast<std::uint32_t>(attempts_.size());
-      attempts_.emplace_back();
-    }
-    ++live_;
-    peak_in_flight_ = std::max(peak_in_flight_, live_);
+    const std::uint32_t id = attempts_.Alloc();
+    peak_in_flight_ = std::max(peak_in_flight_, calls_.live() + attempts_.live());
     return id;
   }
-  void FreeAttempt(std::uint32_t id) {
-    ++attempts_[id].gen;
-    free_attempts_.push_back(id);
-    --live_;
-  }
+  void FreeCall(std::uint32_t id) { calls_.Free(id); }
+  void FreeAttempt(std::uint32_t id) { attempts_.Free(id); }
 
   void StartCall(std::uint32_t cls, std::uint32_t parent, std::uint32_t parent_gen) {
     const std::uint32_t id = AllocCall();
@@ -783,7 +820,8 @@ class Replication {
         const std::uint32_t a = rng_.Below(n);
         std::uint32_t b = rng_.Below(n - 1);
         if (b >= a) ++b;
-        return replicas_[pool.members[b]].outstanding < replicas_[pool.members[a]].outstanding ? b : a;
+        return replicas_[pool.members[b]].outstanding < replicas_[pool.members[a]].outstanding ? b
+                                                                                               : a;
       }
     }
     return 0;
@@ -839,12 +877,15 @@ class Replication {
       return;
     }
     const RetryPolicy& p = m_.classes[c.cls].policy.retry;
-    const bool gateway = status == kBadGateway || status == kUnavailable || status == kGatewayTimeout;
-    const bool retryable = status != kDenied && ((p.on_5xx && status >= 500) || (p.on_gateway_error && gateway) ||
-                                                 (p.on_connect_failure && status == kUnavailable));
+    const bool gateway =
+        status == kBadGateway || status == kUnavailable || status == kGatewayTimeout;
+    const bool retryable =
+        status != kDenied && ((p.on_5xx && status >= 500) || (p.on_gateway_error && gateway) ||
+                              (p.on_connect_failure && status == kUnavailable));
     if (retryable && c.attempts <= static_cast<std::uint32_t>(p.retries) && now_ < c.deadline) {
       // Envoy: fully jittered exponential back-off, base * 2^(n-1), capped.
-      const double cap = std::min(p.backoff_max, p.backoff_base * std::ldexp(1.0, static_cast<int>(c.attempts) - 1));
+      const double cap = std::min(
+          p.backoff_max, p.backoff_base * std::ldexp(1.0, static_cast<int>(c.attempts) - 1));
       Schedule(now_ + rng_.Uniform01() * cap, kEvRetry, cid, c.gen);
       return;
     }
@@ -907,7 +948,8 @@ class Replication {
         return;
       }
     } else {
-      if (nm.queue_capacity < 0 || r.ps.size() < nm.concurrency + static_cast<std::size_t>(nm.queue_capacity)) {
+      if (nm.queue_capacity < 0 ||
+          r.ps.size() < nm.concurrency + static_cast<std::size_t>(nm.queue_capacity)) {
         ++r.in_system;
         a.in_system = true;
         a.phase = Phase::kInService;
@@ -944,7 +986,8 @@ class Replication {
     ReplicaState& r = replicas_[replica];
     ++r.ps_version;
     if (r.ps.empty()) return;
-    const double dt = std::max(0.0, r.ps.front().first - r.ps_v) / PsRate(r.ps.size(), nm.concurrency);
+    const double dt =
+        std::max(0.0, r.ps.front().first - r.ps_v) / PsRate(r.ps.size(), nm.concurrency);
     Schedule(now_ + dt, kEvPsDone, replica, r.ps_version);
   }
   void OnPsDone(std::uint32_t replica, std::uint32_t version) {
@@ -1128,16 +1171,14 @@ class Replication {
   double now_ = 0;
   std::uint64_t seq_ = 0;
   std::vector<Event> heap_;
-  std::vector<CallState> calls_;
-  std::vector<std::uint32_t> free_calls_;
-  std::vector<AttemptState> attempts_;
-  std::vector<std::uint32_t> free_attempts_;
+  Slab<CallState> calls_;
+  Slab<AttemptState> attempts_;
   std::vector<ReplicaState> replicas_;
   std::vector<NodeRun> nodes_;
   std::vector<EdgeRun> edges_;
   std::vector<std::uint32_t> rr_;
   std::uint64_t requests_ = 0;
-  std::size_t live_ = 0, peak_in_flight_ = 0, peak_events_ = 0;
+  std::size_t peak_in_flight_ = 0, peak_events_ = 0;
 };
 
 MetricIntervals Aggregate(const std::vector<const MetricValues*>& v) {
@@ -1154,7 +1195,8 @@ MetricIntervals Aggregate(const std::vector<const MetricValues*>& v) {
 
 }  // namespace
 
-ReplicationResult Simulator::RunReplication(std::uint64_t seed, double duration, std::atomic<double>* progress) const {
+ReplicationResult Simulator::RunReplication(std::uint64_t seed, double duration,
+                                            std::atomic<double>* progress) const {
   Replication run(*impl_, seed, duration, progress);
   ReplicationResult r = run.Execute();
   r.seed = seed;
@@ -1173,7 +1215,8 @@ SimulationResult Simulator::Run(const SimulationOptions& options) const {
   out.nodes = impl_->nodes;
   out.runs.resize(static_cast<std::size_t>(out.replications));
 
-  int jobs = options.jobs > 0 ? options.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int jobs = options.jobs > 0 ? options.jobs
+                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   jobs = std::min(jobs, out.replications);
   std::vector<std::atomic<double>> progress(static_cast<std::size_t>(out.replications));
   for (auto& p : progress) p.store(0);
@@ -1182,8 +1225,8 @@ SimulationResult Simulator::Run(const SimulationOptions& options) const {
     for (;;) {
       const int r = next.fetch_add(1);
       if (r >= out.replications) return;
-      out.runs[static_cast<std::size_t>(r)] =
-          RunReplication(ReplicationSeed(out.seed, r), out.duration, &progress[static_cast<std::size_t>(r)]);
+      out.runs[static_cast<std::size_t>(r)] = RunReplication(
+          ReplicationSeed(out.seed, r), out.duration, &progress[static_cast<std::size_t>(r)]);
     }
   };
   std::vector<std::thread> threads;
@@ -1224,10 +1267,10 @@ SimulationResult Simulator::Run(const SimulationOptions& options) const {
       for (const auto& run : out.runs) xs.push_back(run.nodes[n].*f);
       return ConfidenceInterval(xs, 0.95);
     };
-    out.node_metrics.push_back({iv(&NodeValues::arrivals), iv(&NodeValues::blocked), iv(&NodeValues::completions),
-                                iv(&NodeValues::throughput), iv(&NodeValues::blocking),
-                                iv(&NodeValues::mean_in_system), iv(&NodeValues::mean_time_in_system),
-                                iv(&NodeValues::utilisation)});
+    out.node_metrics.push_back(
+        {iv(&NodeValues::arrivals), iv(&NodeValues::blocked), iv(&NodeValues::completions),
+         iv(&NodeValues::throughput), iv(&NodeValues::blocking), iv(&NodeValues::mean_in_system),
+         iv(&NodeValues::mean_time_in_system), iv(&NodeValues::utilisation)});
   }
   for (const auto& run : out.runs) out.events += run.events;
   return out;
@@ -1243,7 +1286,8 @@ PreparedScenario PrepareScenario(LoadedScenario* loaded, const std::string& prof
   if (loaded->HasErrors()) return out;
   const auto id = ParseProfileName(out.profile);
   if (!id) {
-    loaded->diagnostics.Report(DiagCode::MP6001, Loc{0, 0, 0, "spec.profile"}, "unknown profile '" + out.profile + "'");
+    loaded->diagnostics.Report(DiagCode::MP6001, Loc{0, 0, 0, "spec.profile"},
+                               "unknown profile '" + out.profile + "'");
     return out;
   }
   out.graph = std::make_unique<RouteGraph>(CompileGraph(loaded->mesh.model, GetProfile(*id)));

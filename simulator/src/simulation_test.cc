@@ -24,7 +24,8 @@ struct Sim {
                            const std::string& backend = "") const {
     for (std::size_t e = 0; e < result.edges.size(); ++e) {
       const EdgeInfo& i = result.edges[e];
-      if (i.side == side && i.resource.name == resource && i.peer.name == peer && i.backend == backend) {
+      if (i.side == side && i.resource.name == resource && i.peer.name == peer &&
+          i.backend == backend) {
         return &result.runs[0].edges[e];
       }
     }
@@ -38,10 +39,13 @@ struct Sim {
   }
 };
 
-std::unique_ptr<Sim> Simulate(const std::string& dir, const std::string& spec, SimulationOptions options = {}) {
+std::unique_ptr<Sim> Simulate(const std::string& dir, const std::string& spec,
+                              SimulationOptions options = {}) {
   auto s = std::make_unique<Sim>();
   s->loaded = LoadScenarioText(
-      "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  mesh: [mesh]\n" + spec,
+      "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  mesh: "
+      "[mesh]\n" +
+          spec,
       "t.yaml", kRoot + "/scenarios/" + dir);
   s->prepared = PrepareScenario(&s->loaded);
   for (const auto& d : s->loaded.diagnostics.items()) ADD_FAILURE() << d.message;
@@ -62,8 +66,10 @@ TEST(Simulation, SplitWeightsRouteTrafficAndADeniedCanaryFailsAsDeniedCount) {
   - {from: storefront/checkout, to: payments/payments-api, rate: 100, mix: [{method: POST, path: /v1/charges}]}
 )");
   ASSERT_FALSE(s->result.runs.empty());
-  const MetricValues* stable = s->Edge(EdgeSide::kSplit, "payments-api-rollout", "checkout", "payments-api-stable");
-  const MetricValues* canary = s->Edge(EdgeSide::kSplit, "payments-api-rollout", "checkout", "payments-api-canary");
+  const MetricValues* stable =
+      s->Edge(EdgeSide::kSplit, "payments-api-rollout", "checkout", "payments-api-stable");
+  const MetricValues* canary =
+      s->Edge(EdgeSide::kSplit, "payments-api-rollout", "checkout", "payments-api-canary");
   ASSERT_NE(stable, nullptr);
   ASSERT_NE(canary, nullptr);
   const double total = stable->success + stable->failure + canary->success + canary->failure;
@@ -175,9 +181,10 @@ TEST(Simulation, FullQueuesRejectAndConnectFailureRetriesHelp) {
   workloads: [{workload: queue/node-a, replicas: 2, queueCapacity: 0, serviceTime: 10ms}]
 )";
   auto plain = Simulate("validation", base);
-  auto retried =
-      Simulate("validation", base + "  routes: [{service: queue/node-a, retries: {attempts: 3, retryOn: "
-                                    "[connect-failure], backoff: 5ms}}]\n");
+  auto retried = Simulate("validation",
+                          base +
+                              "  routes: [{service: queue/node-a, retries: {attempts: 3, retryOn: "
+                              "[connect-failure], backoff: 5ms}}]\n");
   const MetricValues* a = plain->Edge(EdgeSide::kClient, "client", "node-a");
   const MetricValues* b = retried->Edge(EdgeSide::kClient, "client", "node-a");
   ASSERT_NE(a, nullptr);
@@ -269,7 +276,9 @@ TEST(Simulation, ProgressReachesOneAndResultsDoNotDependOnIt) {
   std::vector<double> seen;
   SimulationOptions o;
   o.progress = [&](double f) { seen.push_back(f); };
-  auto s = Simulate("validation", "  duration: 100s\n  sources: [{from: queue/client, to: queue/node-a, rate: 50}]\n", o);
+  auto s = Simulate(
+      "validation",
+      "  duration: 100s\n  sources: [{from: queue/client, to: queue/node-a, rate: 50}]\n", o);
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back(), 1.0);
 }

@@ -35,8 +35,10 @@ double MmcSojournQuantile(double lambda, double mu, int c, double p) {
   const double C = ErlangC(c, lambda / mu);
   const double theta = c * mu - lambda;
   auto tail = [&](double t) {
-    if (std::fabs(theta - mu) < 1e-12) return (1 - C) * std::exp(-mu * t) + C * std::exp(-mu * t) * (1 + mu * t);
-    return (1 - C) * std::exp(-mu * t) + C * (theta * std::exp(-mu * t) - mu * std::exp(-theta * t)) / (theta - mu);
+    if (std::fabs(theta - mu) < 1e-12)
+      return (1 - C) * std::exp(-mu * t) + C * std::exp(-mu * t) * (1 + mu * t);
+    return (1 - C) * std::exp(-mu * t) +
+           C * (theta * std::exp(-mu * t) - mu * std::exp(-theta * t)) / (theta - mu);
   };
   double lo = 0, hi = 100 / mu;
   for (int i = 0; i < 200; ++i) {
@@ -45,7 +47,9 @@ double MmcSojournQuantile(double lambda, double mu, int c, double p) {
   }
   return (lo + hi) / 2;
 }
-double MmcW(double lambda, double mu, int c) { return ErlangC(c, lambda / mu) / (c * mu - lambda) + 1 / mu; }
+double MmcW(double lambda, double mu, int c) {
+  return ErlangC(c, lambda / mu) / (c * mu - lambda) + 1 / mu;
+}
 // M/M/c/K: stationary distribution (4.3).
 struct Mmck {
   double block, throughput, L, W;
@@ -54,7 +58,8 @@ Mmck MmcK(double lambda, double mu, int c, int K) {
   const double a = lambda / mu;
   std::vector<double> p(static_cast<std::size_t>(K) + 1);
   p[0] = 1;
-  for (int n = 1; n <= K; ++n) p[static_cast<std::size_t>(n)] = p[static_cast<std::size_t>(n - 1)] * a / std::min(n, c);
+  for (int n = 1; n <= K; ++n)
+    p[static_cast<std::size_t>(n)] = p[static_cast<std::size_t>(n - 1)] * a / std::min(n, c);
   double sum = 0;
   for (double x : p) sum += x;
   double L = 0;
@@ -139,7 +144,8 @@ struct Runs {
 
 Runs RunCase(const std::string& name, int replications, double duration) {
   Runs r;
-  r.loaded = LoadScenario(std::string(MESHPROOF_SOURCE_DIR) + "/scenarios/validation/" + name + ".yaml");
+  r.loaded =
+      LoadScenario(std::string(MESHPROOF_SOURCE_DIR) + "/scenarios/validation/" + name + ".yaml");
   r.prepared = PrepareScenario(&r.loaded);
   EXPECT_TRUE(r.prepared.simulator != nullptr) << name;
   for (const auto& d : r.loaded.diagnostics.items()) ADD_FAILURE() << d.message;
@@ -153,13 +159,16 @@ Runs RunCase(const std::string& name, int replications, double duration) {
 }
 
 // The closed form lies in the 99% interval, and the interval is at most max_rel of it wide.
-void ExpectMatches(const std::vector<double>& values, double expected, double max_rel, const std::string& what) {
+void ExpectMatches(const std::vector<double>& values, double expected, double max_rel,
+                   const std::string& what) {
   ASSERT_GE(values.size(), 10u) << what;
   const Interval iv = ConfidenceInterval(values, 0.99);
-  EXPECT_TRUE(iv.Contains(expected)) << what << ": closed form " << expected << " outside the 99% CI [" << iv.low()
-                                     << ", " << iv.high() << "]";
+  EXPECT_TRUE(iv.Contains(expected))
+      << what << ": closed form " << expected << " outside the 99% CI [" << iv.low() << ", "
+      << iv.high() << "]";
   EXPECT_LE(iv.half_width, max_rel * expected)
-      << what << ": half-width " << iv.half_width << " is " << 100 * iv.half_width / expected << "% of " << expected;
+      << what << ": half-width " << iv.half_width << " is " << 100 * iv.half_width / expected
+      << "% of " << expected;
 }
 
 // Little's law on every node that saw traffic: L = throughput x W, per replication, to
@@ -193,12 +202,16 @@ TEST(Validation, MM1Rho05) { ExpectMm1("mm1-rho05", 50, 100, 20, 1000); }
 TEST(Validation, MM1Rho08) { ExpectMm1("mm1-rho08", 80, 100, 20, 2000); }
 TEST(Validation, SlowMM1Rho09) { ExpectMm1("mm1-rho09", 90, 100, 20, 12000); }
 
-void ExpectMmc(const std::string& name, double lambda, double mu, int c, int reps, double duration) {
+void ExpectMmc(const std::string& name, double lambda, double mu, int c, int reps,
+               double duration) {
   const Runs r = RunCase(name, reps, duration);
   ExpectMatches(r.Client("node-a", &MetricValues::mean), MmcW(lambda, mu, c), kMean, "W");
-  ExpectMatches(r.Client("node-a", &MetricValues::p50), MmcSojournQuantile(lambda, mu, c, 0.5), kMean, "p50");
-  ExpectMatches(r.Client("node-a", &MetricValues::p90), MmcSojournQuantile(lambda, mu, c, 0.9), kMean * 1.5, "p90");
-  ExpectMatches(r.Client("node-a", &MetricValues::p99), MmcSojournQuantile(lambda, mu, c, 0.99), kP99, "p99");
+  ExpectMatches(r.Client("node-a", &MetricValues::p50), MmcSojournQuantile(lambda, mu, c, 0.5),
+                kMean, "p50");
+  ExpectMatches(r.Client("node-a", &MetricValues::p90), MmcSojournQuantile(lambda, mu, c, 0.9),
+                kMean * 1.5, "p90");
+  ExpectMatches(r.Client("node-a", &MetricValues::p99), MmcSojournQuantile(lambda, mu, c, 0.99),
+                kP99, "p99");
   ExpectLittle(r);
 }
 
@@ -217,9 +230,12 @@ TEST(Validation, MD1) {
   const Runs r = RunCase("md1-rho08", 20, 1500);
   const double D = 0.01;
   ExpectMatches(r.Client("node-a", &MetricValues::mean), 0.03, kMean, "W");
-  ExpectMatches(r.Client("node-a", &MetricValues::p50), D + Md1WaitQuantile(80, D, 0.5), kMean * 1.5, "p50");
-  ExpectMatches(r.Client("node-a", &MetricValues::p90), D + Md1WaitQuantile(80, D, 0.9), kMean * 1.5, "p90");
-  ExpectMatches(r.Client("node-a", &MetricValues::p99), D + Md1WaitQuantile(80, D, 0.99), kP99, "p99");
+  ExpectMatches(r.Client("node-a", &MetricValues::p50), D + Md1WaitQuantile(80, D, 0.5),
+                kMean * 1.5, "p50");
+  ExpectMatches(r.Client("node-a", &MetricValues::p90), D + Md1WaitQuantile(80, D, 0.9),
+                kMean * 1.5, "p90");
+  ExpectMatches(r.Client("node-a", &MetricValues::p99), D + Md1WaitQuantile(80, D, 0.99), kP99,
+                "p99");
   ExpectLittle(r);
 }
 
@@ -227,7 +243,8 @@ TEST(Validation, MG1HyperExponentialPollaczekKhinchine) {
   const Runs r = RunCase("mg1-h2", 20, 2000);
   // Wq = rho (1 + cs2) E[S] / (2 (1 - rho)).
   const double rho = 0.5, es = 0.01, cs2 = 4;
-  ExpectMatches(r.Client("node-a", &MetricValues::mean), rho * (1 + cs2) * es / (2 * (1 - rho)) + es, kMean, "W");
+  ExpectMatches(r.Client("node-a", &MetricValues::mean),
+                rho * (1 + cs2) * es / (2 * (1 - rho)) + es, kMean, "W");
   ExpectLittle(r);
 }
 
@@ -238,7 +255,8 @@ TEST(Validation, MG1ProcessorSharingMeans) {
   ExpectLittle(r);
 }
 
-void ExpectMmck(const std::string& name, double lambda, double mu, int c, int K, int reps, double duration) {
+void ExpectMmck(const std::string& name, double lambda, double mu, int c, int K, int reps,
+                double duration) {
   const Runs r = RunCase(name, reps, duration);
   const Mmck q = MmcK(lambda, mu, c, K);
   ExpectMatches(r.Node("node-a", &NodeValues::blocking), q.block, 0.05, "P_block");
@@ -278,7 +296,8 @@ TEST(Validation, JacksonFeedback) {
   const Runs r = RunCase("jackson-feedback", 20, 1500);
   ExpectMatches(r.Client("node-a", &MetricValues::mean), 0.05 / 1.5, kMean, "network E[T]");
   ExpectMatches(r.Node("node-a", &NodeValues::throughput), 62.5, kMean, "node lambda");
-  ExpectMatches(r.Node("node-a", &NodeValues::mean_time_in_system), 1 / (100 - 62.5), kMean, "W per visit");
+  ExpectMatches(r.Node("node-a", &NodeValues::mean_time_in_system), 1 / (100 - 62.5), kMean,
+                "W per visit");
   ExpectLittle(r);
 }
 
@@ -286,7 +305,8 @@ TEST(Validation, JacksonThreeNodesWithLoops) {
   const Runs r = RunCase("jackson-3node", 20, 2500);
   ExpectMatches(r.Client("node-a", &MetricValues::mean), 0.08005, kMean, "network E[T]");
   ExpectMatches(r.Node("node-a", &NodeValues::mean_time_in_system), 0.016, kMean, "node 1 W");
-  ExpectMatches(r.Node("node-b", &NodeValues::mean_time_in_system), MmcW(37.5, 40, 2), kMean, "node 2 W");
+  ExpectMatches(r.Node("node-b", &NodeValues::mean_time_in_system), MmcW(37.5, 40, 2), kMean,
+                "node 2 W");
   ExpectMatches(r.Node("node-c", &NodeValues::mean_time_in_system), 0.032, kMean, "node 3 W");
   ExpectLittle(r);
 }

@@ -48,12 +48,12 @@ class Rng {
 class Distribution {
  public:
   enum class Kind : std::uint8_t {
-    kDeterministic,    // value
-    kExponential,      // mean
-    kLognormal,        // median and p99 (mu, sigma of the underlying normal)
-    kHyperExponential, // two exponential phases: probability p of mean1, else mean2
-    kErlang,           // k phases, total mean
-    kEmpirical,        // histogram: bucket upper bounds and weights, uniform inside a bucket
+    kDeterministic,     // value
+    kExponential,       // mean
+    kLognormal,         // median and p99 (mu, sigma of the underlying normal)
+    kHyperExponential,  // two exponential phases: probability p of mean1, else mean2
+    kErlang,            // k phases, total mean
+    kEmpirical,         // histogram: bucket upper bounds and weights, uniform inside a bucket
   };
 
   Distribution() = default;  // deterministic 0

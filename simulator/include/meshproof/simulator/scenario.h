@@ -32,7 +32,7 @@ const char* BalancingName(Balancing b);
 
 /// The shape of a request: what access policy and TrafficSplit `matches` see.
 struct RequestShape {
-  double weight = 1;            // share within a mix (normalised)
+  double weight = 1;  // share within a mix (normalised)
   std::string method = "GET";
   std::string path = "/";
   std::vector<std::pair<std::string, std::string>> headers;
@@ -72,14 +72,14 @@ struct DownstreamCall {
 /// How the replicas of one workload behave. Unset optionals take `spec.defaults`, then the
 /// built-in defaults (docs/scenarios.md).
 struct Behaviour {
-  std::optional<int> replicas;  // default: the workload's own replicas (DaemonSet: 1)
-  std::optional<int> concurrency;             // requests served at once per replica (1)
-  std::optional<int> queue_capacity;          // waiting requests per replica; unbounded
-  std::optional<Discipline> discipline;       // fifo
-  std::optional<Distribution> service_time;   // exponential, mean 10 ms
-  std::optional<double> error_rate;           // probability of a 500 after service (0)
-  std::vector<DownstreamCall> calls;          // synchronous: the worker waits for them
-  std::vector<DownstreamCall> next;           // forwarding (Jackson routing): one hop at most
+  std::optional<int> replicas;               // default: the workload's own replicas (DaemonSet: 1)
+  std::optional<int> concurrency;            // requests served at once per replica (1)
+  std::optional<int> queue_capacity;         // waiting requests per replica; unbounded
+  std::optional<Discipline> discipline;      // fifo
+  std::optional<Distribution> service_time;  // exponential, mean 10 ms
+  std::optional<double> error_rate;          // probability of a 500 after service (0)
+  std::vector<DownstreamCall> calls;         // synchronous: the worker waits for them
+  std::vector<DownstreamCall> next;          // forwarding (Jackson routing): one hop at most
   bool has_calls = false, has_next = false;
 };
 
@@ -90,13 +90,13 @@ struct WorkloadSpec {
 };
 
 struct RetryPolicy {
-  int retries = 0;             // retries after the first attempt
-  double per_try_timeout = 0;  // seconds; 0 = none
-  bool on_5xx = true;          // 500, 502, 503, 504 (incl. per-try timeouts and rejections)
-  bool on_gateway_error = false;  // 502, 503, 504 only
+  int retries = 0;                  // retries after the first attempt
+  double per_try_timeout = 0;       // seconds; 0 = none
+  bool on_5xx = true;               // 500, 502, 503, 504 (incl. per-try timeouts and rejections)
+  bool on_gateway_error = false;    // 502, 503, 504 only
   bool on_connect_failure = false;  // rejected by a full queue, or no endpoint
-  double backoff_base = 0.025;  // Envoy: fully jittered exponential, base 25 ms ...
-  double backoff_max = 0.250;   // ... capped at 10 x base
+  double backoff_base = 0.025;      // Envoy: fully jittered exponential, base 25 ms ...
+  double backoff_max = 0.250;       // ... capped at 10 x base
 };
 
 /// Client-side policy for requests to one Service (as Linkerd annotations or an Envoy
@@ -111,8 +111,8 @@ struct RoutePolicy {
 
 struct Scenario {
   std::string name;
-  std::string file;                 // as given
-  std::vector<std::string> mesh;    // manifest paths, resolved against the scenario's folder
+  std::string file;               // as given
+  std::vector<std::string> mesh;  // manifest paths, resolved against the scenario's folder
   std::string profile = "spec";
   std::string default_namespace = "default";
   std::uint64_t seed = 1;
@@ -130,7 +130,8 @@ struct Scenario {
 
 /// Parses scenario text. Problems go to `diags` (MP6001) located in `file`; the returned
 /// Scenario holds whatever was valid. `dir` resolves relative mesh paths.
-Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir, Diagnostics* diags);
+Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir,
+                       Diagnostics* diags);
 
 /// A scenario file and the mesh it names, loaded.
 struct LoadedScenario {
@@ -147,7 +148,8 @@ struct LoadedScenario {
 /// Reads `path` and loads the manifests it names.
 LoadedScenario LoadScenario(const std::string& path);
 /// The same from text (Python, tests): `dir` resolves `spec.mesh`.
-LoadedScenario LoadScenarioText(const std::string& text, const std::string& name, const std::string& dir);
+LoadedScenario LoadScenarioText(const std::string& text, const std::string& name,
+                                const std::string& dir);
 
 /// "250ms", "1.5s", "2m", "1h", "500us", or a bare number of seconds.
 std::optional<double> ParseDuration(const std::string& text);

@@ -43,10 +43,10 @@ namespace meshproof::sim {
 
 /// One metric set: counts over the span, latencies in seconds.
 struct MetricValues {
-  double success = 0;  // success_count
-  double failure = 0;  // failure_count (denied requests included)
-  double denied = 0;   // denied_count (403 from access policy)
-  double rps = 0;      // (success + failure) / span
+  double success = 0;                          // success_count
+  double failure = 0;                          // failure_count (denied requests included)
+  double denied = 0;                           // denied_count (403 from access policy)
+  double rps = 0;                              // (success + failure) / span
   double mean = 0, p50 = 0, p90 = 0, p99 = 0;  // seconds; 0 when no request
 };
 
@@ -55,11 +55,12 @@ enum class EdgeSide : std::uint8_t { kServer, kClient, kSplit };
 /// What an edge connects, for output.
 struct EdgeInfo {
   EdgeSide side = EdgeSide::kServer;
-  ObjectRef resource;  // server: the workload; client: the calling ServiceAccount; split: TrafficSplit
-  ObjectRef peer;      // server: the calling ServiceAccount; client: the Service; split: calling SA
+  ObjectRef
+      resource;    // server: the workload; client: the calling ServiceAccount; split: TrafficSplit
+  ObjectRef peer;  // server: the calling ServiceAccount; client: the Service; split: calling SA
   // Split edges: the backend.
   std::string apex, backend;
-  std::string weight;  // as written
+  std::string weight;       // as written
   std::string key() const;  // stable sort key
 };
 
@@ -73,14 +74,14 @@ struct NodeInfo {
 };
 
 struct NodeValues {
-  double arrivals = 0;      // requests that reached a replica (accepted + blocked)
-  double blocked = 0;       // rejected by a full queue
+  double arrivals = 0;  // requests that reached a replica (accepted + blocked)
+  double blocked = 0;   // rejected by a full queue
   double completions = 0;
-  double throughput = 0;    // completions / span
-  double blocking = 0;      // blocked / arrivals
-  double mean_in_system = 0;  // L: time average over the span
+  double throughput = 0;           // completions / span
+  double blocking = 0;             // blocked / arrivals
+  double mean_in_system = 0;       // L: time average over the span
   double mean_time_in_system = 0;  // W: of completions in the span
-  double utilisation = 0;   // busy servers / (replicas x concurrency), time average
+  double utilisation = 0;          // busy servers / (replicas x concurrency), time average
 };
 
 struct ReplicationResult {
@@ -88,9 +89,9 @@ struct ReplicationResult {
   std::vector<MetricValues> edges;                 // parallel to Simulator::edges()
   std::vector<std::vector<MetricValues>> windows;  // [edge][window]
   std::vector<NodeValues> nodes;                   // parallel to Simulator::nodes()
-  std::uint64_t events = 0;        // events processed (including stale timers)
-  std::uint64_t requests = 0;      // requests started by traffic sources
-  std::size_t peak_in_flight = 0;  // most request states alive at once
+  std::uint64_t events = 0;                        // events processed (including stale timers)
+  std::uint64_t requests = 0;                      // requests started by traffic sources
+  std::size_t peak_in_flight = 0;                  // most request states alive at once
   std::size_t peak_pending_events = 0;
 };
 
@@ -109,7 +110,8 @@ struct MetricIntervals {
   Interval success, failure, denied, rps, mean, p50, p90, p99;
 };
 struct NodeIntervals {
-  Interval arrivals, blocked, completions, throughput, blocking, mean_in_system, mean_time_in_system, utilisation;
+  Interval arrivals, blocked, completions, throughput, blocking, mean_in_system,
+      mean_time_in_system, utilisation;
 };
 
 struct SimulationResult {
@@ -130,7 +132,8 @@ class Simulator {
   /// Compiles `scenario` against `graph`. Problems (MP6002: unknown Service, workload,
   /// identity or port) go to `diags`; returns nullptr when any is an error.
   /// REQUIRES: graph (and its model) outlive the Simulator.
-  static std::unique_ptr<Simulator> Create(const Scenario& scenario, const RouteGraph& graph, Diagnostics* diags);
+  static std::unique_ptr<Simulator> Create(const Scenario& scenario, const RouteGraph& graph,
+                                           Diagnostics* diags);
   ~Simulator();
 
   const std::vector<EdgeInfo>& edges() const;
@@ -139,7 +142,8 @@ class Simulator {
 
   /// One replication of `duration` simulated seconds with this seed. Thread-safe.
   /// `progress` (may be null) is set to the fraction of simulated time done.
-  ReplicationResult RunReplication(std::uint64_t seed, double duration, std::atomic<double>* progress = nullptr) const;
+  ReplicationResult RunReplication(std::uint64_t seed, double duration,
+                                   std::atomic<double>* progress = nullptr) const;
 
   /// All replications (scenario values unless overridden), in parallel, aggregated.
   SimulationResult Run(const SimulationOptions& options) const;
