@@ -3,9 +3,12 @@
 #include "meshproof/simulator/simulation.h"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "meshproof/simulator/histogram.h"
 #include "meshproof/simulator/render.h"
@@ -270,6 +273,118 @@ TEST(Simulation, MemoryFollowsRequestsInFlightNotRequestsSimulated) {
   EXPECT_GT(r.requests, 900000u);
   EXPECT_LT(r.peak_in_flight, 200u);  // M/M/1 at rho 0.5: P(N > 100) = 2^-100
   EXPECT_LT(r.peak_pending_events, 200u);
+}
+
+TEST(Simulation, SplitMatchesSendOnlyMatchingRequestsThroughTheSplit) {
+  // A/B (split v1alpha4 `matches`): requests with x-beta: 1 go to web-v2; the rest are
+  // served by the root Service's own endpoints (v1 and v2 pods alike), spec 3.2.
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("meshproof-ab-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "mesh");
+  std::ofstream(dir / "mesh" / "mesh.yaml") << R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: client, namespace: ab}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: ab}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ab}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-v1, namespace: ab}
+spec: {selector: {app: web, v: one}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-v2, namespace: ab}
+spec: {selector: {app: web, v: two}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web-v1, namespace: ab}
+spec:
+  replicas: 3
+  template:
+    metadata: {labels: {app: web, v: one}}
+    spec: {serviceAccountName: web, containers: [{name: a, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web-v2, namespace: ab}
+spec:
+  replicas: 1
+  template:
+    metadata: {labels: {app: web, v: two}}
+    spec: {serviceAccountName: web, containers: [{name: a, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: specs.smi-spec.io/v1alpha4
+kind: HTTPRouteGroup
+metadata: {name: beta, namespace: ab}
+spec:
+  matches:
+  - {name: beta-users, headers: [{x-beta: "1"}]}
+---
+apiVersion: split.smi-spec.io/v1alpha4
+kind: TrafficSplit
+metadata: {name: web-ab, namespace: ab}
+spec:
+  service: web
+  matches: [{kind: HTTPRouteGroup, name: beta}]
+  backends: [{service: web-v1, weight: 0}, {service: web-v2, weight: 100}]
+---
+apiVersion: access.smi-spec.io/v1alpha3
+kind: TrafficTarget
+metadata: {name: web, namespace: ab}
+spec:
+  destination: {kind: ServiceAccount, name: web, namespace: ab}
+  rules: [{kind: HTTPRouteGroup, name: all}]
+  sources: [{kind: ServiceAccount, name: client, namespace: ab}]
+---
+apiVersion: specs.smi-spec.io/v1alpha4
+kind: HTTPRouteGroup
+metadata: {name: all, namespace: ab}
+spec:
+  matches:
+  - {name: any, pathRegex: ".*", methods: ["*"]}
+)";
+  auto s = std::make_unique<Sim>();
+  s->loaded = LoadScenarioText(R"(apiVersion: meshproof.dev/v1alpha1
+kind: Scenario
+spec:
+  mesh: [mesh]
+  duration: 100s
+  sources:
+  - from: ab/client
+    to: ab/web
+    rate: 100
+    mix: [{weight: 1, headers: {x-beta: "1"}}, {weight: 3}]
+  workloads: [{workload: ab/web-v1, concurrency: 10}, {workload: ab/web-v2, concurrency: 10}]
+)",
+                               "ab.yaml", dir.string());
+  s->prepared = PrepareScenario(&s->loaded);
+  ASSERT_NE(s->prepared.simulator, nullptr);
+  SimulationOptions o;
+  o.jobs = 1;
+  s->result = s->prepared.simulator->Run(o);
+  std::filesystem::remove_all(dir);
+  const MetricValues* client = s->Edge(EdgeSide::kClient, "client", "web");
+  const MetricValues* v2split = s->Edge(EdgeSide::kSplit, "web-ab", "client", "web-v2");
+  const MetricValues* v1 = s->Edge(EdgeSide::kServer, "web-v1", "client");
+  const MetricValues* v2 = s->Edge(EdgeSide::kServer, "web-v2", "client");
+  ASSERT_NE(client, nullptr);
+  ASSERT_NE(v2split, nullptr);
+  ASSERT_NE(v1, nullptr);
+  ASSERT_NE(v2, nullptr);
+  const double total = client->success;
+  ExpectBinomial(v2split->success, total, 0.25, "beta requests through the split");
+  // The other 75% spread over all 4 root replicas: v2 gets a quarter of them.
+  ExpectBinomial(v2->success - v2split->success, total * 0.75, 0.25, "non-beta on v2 pods");
+  EXPECT_NEAR(v1->success + v2->success, total, 2);
 }
 
 TEST(Simulation, ProgressReachesOneAndResultsDoNotDependOnIt) {
