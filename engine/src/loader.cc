@@ -183,6 +183,7 @@ class Loader {
 LoadResult LoadPaths(const std::vector<std::string>& paths, const LoadOptions& options) {
   Loader loader(options);
   for (const std::string& p : paths) loader.LoadPath(p);
+  for (const auto& [name, text] : options.extra_texts) loader.LoadText(name, text);
   return loader.Finish();
 }
 

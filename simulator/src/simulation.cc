@@ -6,8 +6,10 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
+#include "meshproof/simulator/control.h"
 #include "meshproof/simulator/histogram.h"
 #include "meshproof/simulator/random.h"
 #include "meshproof/solver/query.h"
@@ -60,6 +62,7 @@ struct Simulator::Impl {
     std::vector<CallRef> next;   // forwarding
     std::uint32_t first_replica = 0;
     IdentityId identity = kNoId;
+    bool watched = false;  // a Controller observes its server-side responses
   };
   struct Pool {
     std::vector<std::uint32_t> members;          // replica ids
@@ -82,12 +85,18 @@ struct Simulator::Impl {
     std::vector<Target> targets;
     std::vector<double> cumulative;  // over targets
     bool required = true;
+    std::uint32_t source = kNone;  // the traffic source whose requests these are, if any
+    // A dynamic split (weights set by a Controller): the model split and, per target, the
+    // backend index in TrafficSplit::backends.
+    std::uint32_t dynamic_split = kNone;
+    std::vector<std::size_t> target_backend;
   };
   struct SourceModel {
     std::vector<std::uint32_t> classes;
     std::vector<double> cumulative;
     ArrivalProcess arrival = ArrivalProcess::kPoisson;
     std::vector<RatePoint> schedule;
+    bool gated = false;  // off until a Controller starts it
   };
 
   Scenario scenario;
@@ -100,6 +109,8 @@ struct Simulator::Impl {
   std::vector<ClassModel> classes;
   std::vector<SourceModel> sources;
   bool zero_network = true;
+  std::set<std::size_t> dynamic_splits;
+  std::map<std::size_t, std::vector<std::uint32_t>> classes_of_split;
 
   // Compilation helpers.
   std::map<std::string, std::uint32_t> edge_index;
@@ -256,6 +267,7 @@ struct Simulator::Impl {
     c.client_edge = Edge(client);
 
     const SplitNode* split = graph->AppliedSplit(sid);
+    const bool dynamic = split != nullptr && dynamic_splits.count(split->split) > 0;
     if (split != nullptr && SplitMatches(*split, r)) {
       const MeshModel& model = graph->model();
       const TrafficSplit& ts = model.traffic_splits[split->split];
@@ -267,11 +279,13 @@ struct Simulator::Impl {
         return false;
       };
       for (const SplitBackendNode& b : split->backends) {
-        if (b.service_id != kNoId && b.share > 0 && has_port(b.service_id)) total += b.share;
+        if (b.service_id != kNoId && (b.share > 0 || dynamic) && has_port(b.service_id))
+          total += b.share;
       }
       double run = 0;
       for (const SplitBackendNode& b : split->backends) {
-        if (b.service_id == kNoId || b.share <= 0 || !has_port(b.service_id)) continue;
+        if (b.service_id == kNoId || (b.share <= 0 && !dynamic) || !has_port(b.service_id))
+          continue;
         Target t = MakeTarget(source, b.service_id, p, balancing, r);
         EdgeInfo se;
         se.side = EdgeSide::kSplit;
@@ -282,10 +296,15 @@ struct Simulator::Impl {
         se.weight = ts.backends[b.backend_index].weight_text;
         t.split_edge = Edge(se);
         c.targets.push_back(std::move(t));
-        run += b.share / total;
+        c.target_backend.push_back(b.backend_index);
+        run += total > 0 ? b.share / total : 0;
         c.cumulative.push_back(run);
       }
-      if (!c.cumulative.empty()) c.cumulative.back() = 1.0;
+      if (!c.cumulative.empty() && total > 0) c.cumulative.back() = 1.0;
+      if (dynamic) {
+        c.dynamic_split = static_cast<std::uint32_t>(split->split);
+        classes_of_split[split->split].push_back(static_cast<std::uint32_t>(classes.size()));
+      }
     } else {
       c.targets.push_back(MakeTarget(source, sid, p, balancing, r));
       c.cumulative.push_back(1.0);
@@ -305,9 +324,15 @@ std::size_t Simulator::window_count(double duration) const {
 
 std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const RouteGraph& graph,
                                              Diagnostics* diags) {
+  return Create(scenario, graph, diags, ControlOptions{});
+}
+
+std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const RouteGraph& graph,
+                                             Diagnostics* diags, const ControlOptions& control) {
   auto impl = std::make_unique<Impl>();
   Impl& m = *impl;
   m.scenario = scenario;
+  m.dynamic_splits.insert(control.dynamic_splits.begin(), control.dynamic_splits.end());
   m.graph = &graph;
   m.zero_network = scenario.network_latency.kind() == Distribution::Kind::kDeterministic &&
                    scenario.network_latency.Mean() == 0;
@@ -408,6 +433,9 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
       continue;
     }
     Impl::SourceModel sm;
+    const auto source_index = static_cast<std::size_t>(&s - scenario.sources.data());
+    sm.gated = std::find(control.gated_sources.begin(), control.gated_sources.end(),
+                         source_index) != control.gated_sources.end();
     sm.arrival = s.arrival;
     sm.schedule = s.schedule;
     double total = 0, run = 0;
@@ -419,6 +447,7 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
         ok = false;
         break;
       }
+      m.classes[*cls].source = static_cast<std::uint32_t>(source_index);
       sm.classes.push_back(*cls);
       run += r.weight / total;
       sm.cumulative.push_back(run);
@@ -432,6 +461,9 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
     if (graph.FindService(p.service.substr(0, slash), p.service.substr(slash + 1)) == kNoId) {
       diags->Report(DiagCode::MP6002, p.loc, "no Service " + p.service + " in the mesh");
     }
+  }
+  for (std::size_t n : control.watched_nodes) {
+    if (n < m.node_models.size()) m.node_models[n].watched = true;
   }
   if (diags->Count(Severity::kError) > errors_before) return nullptr;
   return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
@@ -451,6 +483,7 @@ enum EventKind : std::uint32_t {
   kEvPerTryTimeout,
   kEvCallTimeout,
   kEvRetry,
+  kEvTick,
 };
 
 // A POD event: 32 bytes, so the heap stays in cache.
@@ -601,11 +634,12 @@ MetricValues Summarise(const LatencyHistogram& h, std::uint64_t s, std::uint64_t
   return v;
 }
 
-class Replication {
+class Replication final : public ReplicationControl {
  public:
   Replication(const Simulator::Impl& m, std::uint64_t seed, double duration,
-              std::atomic<double>* progress)
+              std::atomic<double>* progress, Controller* controller)
       : m_(m),
+        controller_(controller),
         rng_(seed),
         end_(duration),
         warmup_(std::min(m.scenario.warmup, duration)),
@@ -615,13 +649,56 @@ class Replication {
     nodes_.resize(m.node_models.size());
     edges_.resize(m.edges.size());
     rr_.assign(m.pools.size(), 0);
+    active_.resize(m.sources.size());
+    source_gen_.assign(m.sources.size(), 0);
+    for (const auto& nm : m.node_models) {
+      node_service_.push_back(nm.service);
+      node_error_.push_back(nm.error_rate);
+    }
+    class_cumulative_.resize(m.classes.size());
     windows_ = static_cast<std::size_t>(std::ceil(duration / window_ - 1e-9));
   }
 
+  // --- ReplicationControl ---------------------------------------------------------------
+  double now() const override { return now_; }
+  void SetSplitWeights(std::size_t split, const std::vector<double>& weights) override {
+    auto it = m_.classes_of_split.find(split);
+    if (it == m_.classes_of_split.end()) return;
+    for (std::uint32_t cls : it->second) {
+      const auto& c = m_.classes[cls];
+      std::vector<double>& cum = class_cumulative_[cls];
+      cum.assign(c.targets.size(), 0.0);
+      double total = 0;
+      for (std::size_t t = 0; t < c.targets.size(); ++t) {
+        const std::size_t b = c.target_backend[t];
+        total += b < weights.size() ? std::max(0.0, weights[b]) : 0.0;
+        cum[t] = total;
+      }
+      for (double& x : cum) x = total > 0 ? x / total : 0;
+      if (total > 0) cum.back() = 1.0;
+    }
+  }
+  void SetSourceActive(std::size_t source, bool active) override {
+    if (source >= active_.size() || (active_[source] != 0) == active) return;
+    active_[source] = active ? 1 : 0;
+    ++source_gen_[source];
+    if (active) ScheduleArrival(static_cast<std::uint32_t>(source), now_);
+  }
+  void SetNodeBehaviour(std::size_t node, const Distribution& service_time,
+                        double error_rate) override {
+    node_service_[node] = service_time;
+    node_error_[node] = error_rate;
+  }
+  void ScheduleTick(double t) override { Schedule(std::max(t, now_), kEvTick, 0, 0); }
+  void Stop() override { stopped_ = true; }
+
   ReplicationResult Execute() {
-    for (std::uint32_t s = 0; s < m_.sources.size(); ++s) ScheduleArrival(s, 0.0);
+    if (controller_ != nullptr) controller_->OnStart(*this);
+    for (std::uint32_t s = 0; s < m_.sources.size(); ++s) {
+      if (!m_.sources[s].gated) SetSourceActive(s, true);
+    }
     std::uint64_t events = 0;
-    while (!heap_.empty() && heap_.front().time <= end_) {
+    while (!stopped_ && !heap_.empty() && heap_.front().time <= end_) {
       std::pop_heap(heap_.begin(), heap_.end(), Later());
       const Event e = heap_.back();
       heap_.pop_back();
@@ -631,6 +708,7 @@ class Replication {
       if ((events & 0xffff) == 0 && progress_ != nullptr)
         progress_->store(now_ / end_, std::memory_order_relaxed);
     }
+    if (stopped_) end_ = now_;
     now_ = end_;
     ReplicationResult r;
     r.events = events;
@@ -675,7 +753,10 @@ class Replication {
   void Dispatch(const Event& e) {
     switch (e.kind) {
       case kEvArrival:
-        OnArrival(e.id);
+        if (e.gen == source_gen_[e.id] && active_[e.id] != 0) OnArrival(e.id);
+        break;
+      case kEvTick:
+        if (controller_ != nullptr) controller_->OnTick(*this);
         break;
       case kEvAtServer:
         OnAtServer(e.id);
@@ -751,7 +832,7 @@ class Replication {
         next = t + need / rate;
       }
       if (next > end_) return;
-      Schedule(next, kEvArrival, s, 0);
+      Schedule(next, kEvArrival, s, source_gen_[s]);
       return;
     }
   }
@@ -833,8 +914,10 @@ class Replication {
     const auto& cls = m_.classes[c.cls];
     std::size_t ti = 0;
     if (cls.targets.size() > 1) {
+      const std::vector<double>& cum =
+          class_cumulative_[c.cls].empty() ? cls.cumulative : class_cumulative_[c.cls];
       const double u = rng_.Uniform01();
-      while (ti + 1 < cls.cumulative.size() && u > cls.cumulative[ti]) ++ti;
+      while (ti + 1 < cum.size() && u > cum[ti]) ++ti;
     }
     if (cls.targets.empty() || m_.pools[cls.targets[ti].pool].members.empty()) {
       HandleAttemptResult(cid, kUnavailable);  // no endpoint: 503, as a proxy answers
@@ -896,6 +979,8 @@ class Replication {
     const CallState c = calls_[cid];
     const auto& cls = m_.classes[c.cls];
     Record(cls.client_edge, now_ - c.start, status);
+    if (cls.source != kNone && controller_ != nullptr)
+      controller_->OnSourceRequestDone(cls.source, now_, status);
     FreeCall(cid);
     if (c.parent != kNone) ChildDone(c.parent, c.parent_gen, status, cls.required);
   }
@@ -922,7 +1007,7 @@ class Replication {
     a.arrived = now_;
     if (!a.allowed) {  // the server-side proxy answers 403 without bothering the app
       a.status = kDenied;
-      Record(a.server_edge, 0, kDenied);
+      ServerRecord(aid, 0, kDenied);
       Respond(aid);
       return;
     }
@@ -955,7 +1040,7 @@ class Replication {
         a.phase = Phase::kInService;
         PsAdvance(r, nm);
         const double before = std::min<double>(static_cast<double>(r.ps.size()), nm.concurrency);
-        r.ps.emplace_back(r.ps_v + nm.service.Sample(rng_), aid);
+        r.ps.emplace_back(r.ps_v + node_service_[node].Sample(rng_), aid);
         std::push_heap(r.ps.begin(), r.ps.end(), std::greater<>());
         const double after = std::min<double>(static_cast<double>(r.ps.size()), nm.concurrency);
         NodeChange(node, +1, after - before);
@@ -966,13 +1051,14 @@ class Replication {
     // Rejected: the queue is full (Envoy max_pending_requests overflow).
     if (now_ >= warmup_) ++nodes_[node].blocked;
     a.status = kUnavailable;
-    Record(a.server_edge, 0, kUnavailable);
+    ServerRecord(aid, 0, kUnavailable);
     Respond(aid);
   }
 
-  void StartService(std::uint32_t aid, const Simulator::Impl::NodeModel& nm) {
+  void StartService(std::uint32_t aid, const Simulator::Impl::NodeModel&) {
     attempts_[aid].phase = Phase::kInService;
-    Schedule(now_ + nm.service.Sample(rng_), kEvServiceDone, aid, attempts_[aid].gen);
+    const std::uint32_t node = m_.replica_node[attempts_[aid].replica];
+    Schedule(now_ + node_service_[node].Sample(rng_), kEvServiceDone, aid, attempts_[aid].gen);
   }
 
   static double PsRate(std::size_t n, std::uint32_t c) {
@@ -1010,7 +1096,7 @@ class Replication {
     AttemptState& a = attempts_[aid];
     const std::uint32_t node = m_.replica_node[a.replica];
     const auto& nm = m_.node_models[node];
-    if (nm.error_rate > 0 && rng_.Bernoulli(nm.error_rate)) {
+    if (node_error_[node] > 0 && rng_.Bernoulli(node_error_[node])) {
       FinishJob(aid, kServerError);
       return;
     }
@@ -1093,8 +1179,17 @@ class Replication {
     ReleaseWorker(aid);
     AttemptState& a = attempts_[aid];
     a.status = status;
-    Record(a.server_edge, now_ - a.arrived, status);
+    ServerRecord(aid, now_ - a.arrived, status);
     Respond(aid);
+  }
+
+  void ServerRecord(std::uint32_t aid, double latency, std::uint16_t status) {
+    const AttemptState& a = attempts_[aid];
+    Record(a.server_edge, latency, status);
+    const std::uint32_t node = m_.replica_node[a.replica];
+    if (controller_ != nullptr && m_.node_models[node].watched) {
+      controller_->OnServerResponse(node, now_, latency, status);
+    }
   }
 
   void Respond(std::uint32_t aid) {
@@ -1164,6 +1259,13 @@ class Replication {
   }
 
   const Simulator::Impl& m_;
+  Controller* controller_;
+  bool stopped_ = false;
+  std::vector<std::uint8_t> active_;
+  std::vector<std::uint32_t> source_gen_;
+  std::vector<Distribution> node_service_;
+  std::vector<double> node_error_;
+  std::vector<std::vector<double>> class_cumulative_;  // dynamic splits: current shares
   Rng rng_;
   double end_, warmup_, window_;
   std::atomic<double>* progress_;
@@ -1196,8 +1298,9 @@ MetricIntervals Aggregate(const std::vector<const MetricValues*>& v) {
 }  // namespace
 
 ReplicationResult Simulator::RunReplication(std::uint64_t seed, double duration,
-                                            std::atomic<double>* progress) const {
-  Replication run(*impl_, seed, duration, progress);
+                                            std::atomic<double>* progress,
+                                            Controller* controller) const {
+  Replication run(*impl_, seed, duration, progress, controller);
   ReplicationResult r = run.Execute();
   r.seed = seed;
   return r;

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <istream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "meshproof/engine/diagnostics.h"
@@ -35,6 +36,9 @@ struct LoadOptions {
   std::size_t max_alias_expansion = 1'000'000;
   /// Where "-" reads from; nullptr means std::cin.
   std::istream* stdin_stream = nullptr;
+  /// In-memory documents loaded after the paths, as (display name, text): objects a
+  /// controller would create (Flagger's primary Deployment, Services and TrafficSplit).
+  std::vector<std::pair<std::string, std::string>> extra_texts = {};
 };
 
 struct LoadResult {

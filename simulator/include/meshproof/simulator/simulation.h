@@ -127,6 +127,17 @@ struct SimulationResult {
   std::uint64_t events = 0;
 };
 
+class Controller;
+
+/// What a Controller (control.h) may change during a run; fixed when the Simulator is
+/// created so the compiled routes include what could be switched on.
+struct ControlOptions {
+  std::vector<std::size_t> dynamic_splits;  // model TrafficSplit indices: weights set at run time
+                                            // (zero-weight backends stay routable)
+  std::vector<std::size_t> gated_sources;   // Scenario::sources indices that start off
+  std::vector<std::size_t> watched_nodes;   // node indices whose server responses are observed
+};
+
 class Simulator {
  public:
   /// Compiles `scenario` against `graph`. Problems (MP6002: unknown Service, workload,
@@ -134,6 +145,8 @@ class Simulator {
   /// REQUIRES: graph (and its model) outlive the Simulator.
   static std::unique_ptr<Simulator> Create(const Scenario& scenario, const RouteGraph& graph,
                                            Diagnostics* diags);
+  static std::unique_ptr<Simulator> Create(const Scenario& scenario, const RouteGraph& graph,
+                                           Diagnostics* diags, const ControlOptions& control);
   ~Simulator();
 
   const std::vector<EdgeInfo>& edges() const;
@@ -142,8 +155,10 @@ class Simulator {
 
   /// One replication of `duration` simulated seconds with this seed. Thread-safe.
   /// `progress` (may be null) is set to the fraction of simulated time done.
+  /// With a controller (control.h), it runs inside the replication; it may stop it early.
   ReplicationResult RunReplication(std::uint64_t seed, double duration,
-                                   std::atomic<double>* progress = nullptr) const;
+                                   std::atomic<double>* progress = nullptr,
+                                   Controller* controller = nullptr) const;
 
   /// All replications (scenario values unless overridden), in parallel, aggregated.
   SimulationResult Run(const SimulationOptions& options) const;
