@@ -1,37 +1,38 @@
 // meshproof: the command-line front end. Thin by design: it parses flags, calls the
 // libraries and prints. Exit codes (product-spec.md): 0 clean, 1 findings at or above
 // --fail-on, 2 could not run (bad flags, unreadable path, internal error).
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include "git_source.h"
+#include "output.h"
+#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "meshproof/engine/config.h"
 #include "meshproof/engine/diagnostics.h"
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
-#include "meshproof/solver/query.h"
-#include "meshproof/solver/reach.h"
-#include "meshproof/solver/render.h"
-#include "meshproof/solver/verify.h"
-#include "git_source.h"
+#include "meshproof/simulator/canary.h"
 #include "meshproof/simulator/render.h"
 #include "meshproof/simulator/scenario.h"
 #include "meshproof/simulator/simulation.h"
 #include "meshproof/solver/diff.h"
-#include "output.h"
+#include "meshproof/solver/query.h"
+#include "meshproof/solver/reach.h"
+#include "meshproof/solver/render.h"
+#include "meshproof/solver/verify.h"
 
 namespace meshproof::cli {
 namespace {
@@ -51,8 +52,10 @@ Usage:
   meshproof diff BASE NEW  [--format text|json|markdown|sarif] [--fail-on-grant]
   meshproof diff --git REF PATH...      (BASE is PATH... at git revision REF)
   meshproof model PATH...  [--format json]
-  meshproof simulate SCENARIO [--format text|json] [--seed N] [--replications N]
+    meshproof simulate SCENARIO [--format text|json] [--seed N] [--replications N]
                            [--duration D] [--jobs N]
+  meshproof canary SCENARIO   [--format text|json] [--seed N] [--replications N]
+                           [--duration HORIZON] [--jobs N]
   meshproof codes          [--format text|json]
   meshproof --version
 
@@ -188,7 +191,9 @@ int ParseArgs(int argc, char** argv, Options* o) {
       if (!v) return Fail(flag + " needs a value");
       if (flag == "--duration") {
         auto d = meshproof::sim::ParseDuration(*v);
-        if (!d || *d <= 0) return Fail("--duration must be a positive duration such as 600s or 10m, not '" + *v + "'");
+        if (!d || *d <= 0)
+          return Fail("--duration must be a positive duration such as 600s or 10m, not '" + *v +
+                      "'");
         o->duration = *d;
         continue;
       }
@@ -213,8 +218,8 @@ int ParseArgs(int argc, char** argv, Options* o) {
       o->include_deny = true;
     } else if (a == "--exact-headers") {
       o->query.exact_headers = true;
-    } else if (is("--from") || is("--to") || is("--to-identity") || is("--method") || is("--path") ||
-               is("--port") || is("--header")) {
+    } else if (is("--from") || is("--to") || is("--to-identity") || is("--method") ||
+               is("--path") || is("--port") || is("--header")) {
       std::string flag = a.substr(0, a.find('='));
       auto v = value(flag.c_str());
       if (!v) return Fail(flag + " needs a value");
@@ -226,7 +231,8 @@ int ParseArgs(int argc, char** argv, Options* o) {
       if (flag == "--port") {
         char* end = nullptr;
         long p = std::strtol(v->c_str(), &end, 10);
-        if (end == v->c_str() || *end != '\0' || p < 1 || p > 65535) return Fail("--port must be 1-65535");
+        if (end == v->c_str() || *end != '\0' || p < 1 || p > 65535)
+          return Fail("--port must be 1-65535");
         o->query.port = static_cast<int>(p);
       }
       if (flag == "--header") {
@@ -253,16 +259,19 @@ int ParseArgs(int argc, char** argv, Options* o) {
       {"query", {"text", "json"}},
       {"model", {"json"}},
       {"simulate", {"text", "json"}},
+      {"canary", {"text", "json"}},
       {"codes", {"text", "json"}}};
   auto formats = kFormats.find(o->command);
   if (formats == kFormats.end()) {
     return Fail("unknown command '" + o->command + "' (see meshproof --help)");
   }
   if (o->command == "model" && !format_given) o->format = "json";
-  if (std::find(formats->second.begin(), formats->second.end(), o->format) == formats->second.end()) {
+  if (std::find(formats->second.begin(), formats->second.end(), o->format) ==
+      formats->second.end()) {
     std::string list;
     for (const auto& f : formats->second) list += (list.empty() ? "" : ", ") + f;
-    return Fail("--format " + o->format + " is not available for " + o->command + " (" + list + ")");
+    return Fail("--format " + o->format + " is not available for " + o->command + " (" + list +
+                ")");
   }
   if (o->command == "diff" && o->git_ref.empty() && o->paths.size() != 2) {
     return Fail("diff needs BASE and NEW (or --git REF PATH...)");
@@ -273,8 +282,8 @@ int ParseArgs(int argc, char** argv, Options* o) {
       return Fail("query needs exactly one of --to NS/SERVICE or --to-identity NS/SERVICEACCOUNT");
     }
   }
-  if (o->command == "simulate" && o->paths.size() != 1) {
-    return Fail("simulate needs exactly one SCENARIO file");
+  if ((o->command == "simulate" || o->command == "canary") && o->paths.size() != 1) {
+    return Fail(o->command + " needs exactly one SCENARIO file");
   }
   if (o->command != "codes" && o->paths.empty()) {
     return Fail(o->command + " needs at least one PATH (a file, a folder or -)");
@@ -302,9 +311,8 @@ std::string Plural(std::size_t n, const char* word) {
 }
 
 nlohmann::json Envelope(const Options& o) {
-  return nlohmann::json{{"meshproof_version", MeshproofVersion()},
-                        {"profile", o.profile},
-                        {"inputs", o.paths}};
+  return nlohmann::json{
+      {"meshproof_version", MeshproofVersion()}, {"profile", o.profile}, {"inputs", o.paths}};
 }
 
 // Settings: --config, else .meshproof.yaml next to the inputs; flags override the file.
@@ -355,7 +363,8 @@ bool ResolveSettings(Options* o, LoadResult* r, VerifyOptions* vo) {
   if (!o->fail_on_given && vo->config.fail_on) {
     o->fail_on = *vo->config.fail_on == "never" ? std::nullopt : ParseSeverity(*vo->config.fail_on);
   }
-  for (const std::string& s : o->suppress) vo->config.suppressions.push_back(*Suppression::Parse(s));
+  for (const std::string& s : o->suppress)
+    vo->config.suppressions.push_back(*Suppression::Parse(s));
   vo->profile = *ParseProfileName(o->profile);
   return true;
 }
@@ -380,7 +389,8 @@ int RunVerify(Options o, LoadResult& r) {
                     {"suppressed", suppressed},
                     {"skipped", r.model.skipped}};
     j["diagnostics"] = nlohmann::json::array();
-    for (const Diagnostic& d : diags.items()) j["diagnostics"].push_back(DiagnosticToJson(d, r.sources));
+    for (const Diagnostic& d : diags.items())
+      j["diagnostics"].push_back(DiagnosticToJson(d, r.sources));
     j["failures"] = nlohmann::json::array();
     for (const Status& s : r.failures) j["failures"].push_back(s.message());
     out = j.dump(2) + "\n";
@@ -429,15 +439,16 @@ int RunReach(Options o, LoadResult& r) {
     out = j.dump(2) + "\n";
   } else {
     char line[512];
-    std::snprintf(line, sizeof line, "%-36s %-40s %-10s %-8s %s\n", "SOURCE", "DESTINATION", "PORT", "VERDICT",
-                  "ALLOWED (granting TrafficTargets)");
+    std::snprintf(line, sizeof line, "%-36s %-40s %-10s %-8s %s\n", "SOURCE", "DESTINATION", "PORT",
+                  "VERDICT", "ALLOWED (granting TrafficTargets)");
     out += line;
     for (const ReachEntry& e : matrix) {
       std::string detail;
       std::set<std::string> seen;  // one line per receiving identity and what it allows
       for (const auto& pr : e.receivers) {
         std::string targets;
-        for (std::size_t t : pr.access.targets) targets += (targets.empty() ? "" : ", ") + r.model.traffic_targets[t].meta.name;
+        for (std::size_t t : pr.access.targets)
+          targets += (targets.empty() ? "" : ", ") + r.model.traffic_targets[t].meta.name;
         std::string item = g.identities()[pr.identity].key() + ": " + DescribeAccess(g, pr.access);
         if (!targets.empty()) item += " (" + targets + ")";
         if (!seen.insert(item).second) continue;
@@ -446,12 +457,13 @@ int RunReach(Options o, LoadResult& r) {
       std::string verdict = VerdictName(e.verdict);
       if (e.verdict == Verdict::kPartial) verdict += " " + ShareText(e.denied_share) + " denied";
       std::string port = std::to_string(e.port) + "/" + PortProtocolName(e.protocol);
-      std::snprintf(line, sizeof line, "%-36s %-40s %-10s %-8s ", g.identities()[e.source].key().c_str(),
-                    g.services()[e.service].key().c_str(), port.c_str(), verdict.c_str());
+      std::snprintf(line, sizeof line, "%-36s %-40s %-10s %-8s ",
+                    g.identities()[e.source].key().c_str(), g.services()[e.service].key().c_str(),
+                    port.c_str(), verdict.c_str());
       out += line + detail + "\n";
     }
-    out += "meshproof reach: " + std::to_string(matrix.size()) + (matrix.size() == 1 ? " entry" : " entries") +
-           " [profile " + o.profile + "]\n";
+    out += "meshproof reach: " + std::to_string(matrix.size()) +
+           (matrix.size() == 1 ? " entry" : " entries") + " [profile " + o.profile + "]\n";
   }
   if (!Emit(o, out)) return kExitCannotRun;
   for (const Status& s : r.failures) std::cerr << "meshproof: " << s.message() << "\n";
@@ -469,9 +481,11 @@ int RunQuery(Options o, LoadResult& r) {
     j.update(QueryAnswerToJson(a));
     out = j.dump(2) + "\n";
   } else {
-    out += a.unknown ? std::string("unknown (the solver could not decide; proved so far: ") + VerdictName(a.verdict) + ")"
+    out += a.unknown ? std::string("unknown (the solver could not decide; proved so far: ") +
+                           VerdictName(a.verdict) + ")"
                      : std::string(VerdictName(a.verdict));
-    if (a.verdict == Verdict::kPartial) out += " (" + ShareText(a.denied_share) + " of these requests are denied)";
+    if (a.verdict == Verdict::kPartial)
+      out += " (" + ShareText(a.denied_share) + " of these requests are denied)";
     out += "\n";
     if (!a.problem.empty()) out += "  " + a.problem + "\n";
     if (a.verdict != Verdict::kDeny) {
@@ -483,11 +497,14 @@ int RunQuery(Options o, LoadResult& r) {
       out += "\n";
     }
     for (const auto& p : a.ports) {
-      out += "  port " + std::to_string(p.port) + "/" + PortProtocolName(p.protocol) + ": " + VerdictName(p.verdict) + "\n";
+      out += "  port " + std::to_string(p.port) + "/" + PortProtocolName(p.protocol) + ": " +
+             VerdictName(p.verdict) + "\n";
       for (const auto& b : p.because) {
-        out += "    because " + b.traffic_target + " allows it on " + b.identity + " (" + b.routes + ")\n";
+        out += "    because " + b.traffic_target + " allows it on " + b.identity + " (" + b.routes +
+               ")\n";
       }
-      for (const auto& l : std::set<std::string>(p.lacks.begin(), p.lacks.end())) out += "    blocked: " + l + "\n";
+      for (const auto& l : std::set<std::string>(p.lacks.begin(), p.lacks.end()))
+        out += "    blocked: " + l + "\n";
     }
   }
   if (!Emit(o, out)) return kExitCannotRun;
@@ -540,7 +557,8 @@ int RunDiff(Options o) {
     out = DiffToText(d);
   }
   if (!Emit(settings, out)) return kExitCannotRun;
-  const bool granted = std::any_of(d.slices.begin(), d.slices.end(), [](const SliceChange& s) { return s.granted; });
+  const bool granted =
+      std::any_of(d.slices.begin(), d.slices.end(), [](const SliceChange& s) { return s.granted; });
   bool regressions = false;
   for (const FindingRef& f : d.new_findings) {
     if (settings.fail_on && *ParseSeverity(f.severity) >= *settings.fail_on) regressions = true;
@@ -589,7 +607,8 @@ void DrawProgress(double fraction) {
   const int filled = static_cast<int>(fraction * width + 0.5);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(width, '.');
-  std::fprintf(stderr, "\rsimulating [%s] %3d%%", bar.c_str(), static_cast<int>(fraction * 100 + 0.5));
+  std::fprintf(stderr, "\rsimulating [%s] %3d%%", bar.c_str(),
+               static_cast<int>(fraction * 100 + 0.5));
   if (fraction >= 1.0) std::fprintf(stderr, "\r%*s\r", width + 20, "");
   std::fflush(stderr);
 }
@@ -631,12 +650,50 @@ int RunSimulate(const Options& o) {
   return Emit(o, out) ? kExitClean : kExitCannotRun;
 }
 
+int RunCanary(const Options& o) {
+  using namespace meshproof::sim;
+  LoadedScenario loaded = LoadScenario(o.paths[0]);
+  for (const Status& s : loaded.failures) std::cerr << "meshproof: " << s.message() << "\n";
+  for (const Status& s : loaded.mesh.failures) std::cerr << "meshproof: " << s.message() << "\n";
+  if (!loaded.failures.empty() || !loaded.mesh.failures.empty()) return kExitCannotRun;
+  std::unique_ptr<PreparedCanary> prepared =
+      PrepareCanary(&loaded, o.profile_given ? o.profile : "");
+  // Canary findings (MP7xxx) point into the manifests; scenario findings into the scenario.
+  for (const Diagnostic& d : prepared->diagnostics.items()) {
+    if (d.severity == Severity::kError || !o.quiet)
+      std::cerr << RenderDiagnosticText(d, loaded.mesh.sources);
+  }
+  if (!prepared->ok()) {
+    for (const Diagnostic& d : loaded.diagnostics.items()) {
+      std::cerr << RenderDiagnosticText(d, loaded.scenario_source);
+    }
+    std::cerr << "meshproof: the canary scenario has errors; nothing was simulated\n";
+    return kExitCannotRun;
+  }
+  SimulationOptions so;
+  so.seed = o.seed;
+  so.replications = o.replications;
+  so.duration = o.duration;
+  so.jobs = o.jobs;
+  if (!o.quiet && isatty(STDERR_FILENO)) so.progress = DrawProgress;
+  CanaryPrediction prediction = PredictCanary(*prepared, so);
+  RenderContext ctx;
+  ctx.scenario_name = loaded.scenario.name;
+  ctx.scenario_file = o.paths[0];
+  ctx.inputs = loaded.scenario.mesh;
+  ctx.profile = prepared->profile;
+  const std::string out = o.format == "json" ? CanaryToJson(prediction, ctx).dump(2) + "\n"
+                                             : CanaryToText(prediction, ctx);
+  return Emit(o, out) ? kExitClean : kExitCannotRun;
+}
+
 int Main(int argc, char** argv) {
   Options o;
   if (int rc = ParseArgs(argc, argv, &o); rc >= 0) return rc;
   if (o.command == "codes") return RunCodes(o);
   if (o.command == "diff") return RunDiff(o);
   if (o.command == "simulate") return RunSimulate(o);
+  if (o.command == "canary") return RunCanary(o);
   LoadOptions lo;
   lo.default_namespace = o.namespace_;
   LoadResult r = LoadPaths(o.paths, lo);

@@ -523,6 +523,108 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
   if (ok) sc->sources.push_back(std::move(s));
 }
 
+void ParseCanary(Reader& r, const Node* n, const std::string& path, Scenario* sc) {
+  CanarySettings c;
+  c.loc = r.LocOf(n, path);
+  r.Map(n, path,
+        {"name", "provider", "detection", "horizon", "latencyBuckets", "primary", "canary",
+         "loadTester"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "name") {
+            if (auto x = r.Ref(v, sub, "a Canary")) c.name = *x;
+          } else if (key == "provider") {
+            if (auto x = r.String(v, sub)) c.provider = *x;
+          } else if (key == "detection") {
+            auto x = r.String(v, sub);
+            if (x && (*x == "random" || *x == "immediate"))
+              c.random_detection = *x == "random";
+            else if (x)
+              r.Error(v, sub, "expected random or immediate, found '" + *x + "'");
+          } else if (key == "horizon") {
+            c.horizon = r.Duration(v, sub, false);
+          } else if (key == "latencyBuckets") {
+            if (v != nullptr && v->IsScalar()) {
+              c.bucket_layout = v->value;
+              if (LatencyBucketsMs(c.bucket_layout).empty()) {
+                r.Error(v, sub,
+                        "expected linkerd, istio, osm or a list of bucket bounds in ms, found '" +
+                            v->value + "'");
+              }
+            } else {
+              c.bucket_layout = "custom";
+              r.List(v, sub, [&](const Node* b, const std::string& bp) {
+                auto x = r.Number(b, bp, "a bucket bound in ms", 0, 1e12);
+                if (x && !c.buckets_ms.empty() && *x <= c.buckets_ms.back())
+                  r.Error(b, bp, "bucket bounds must increase");
+                if (x) c.buckets_ms.push_back(*x);
+              });
+            }
+          } else if (key == "primary" || key == "canary") {
+            const bool primary = key == "primary";
+            Behaviour& b = primary ? c.primary : c.canary;
+            if (v == nullptr || !v->IsMap()) {
+              r.Expected(v, sub, "a map of workload behaviour");
+              return;
+            }
+            // The behaviour keys, plus serviceAccount (primary) or changes (canary).
+            for (std::size_t i = 0; i < v->MapSize(); ++i) {
+              const std::string k = v->Key(i)->value;
+              const Node* val = v->Value(i);
+              const std::string ksub = sub + "." + k;
+              if (primary && k == "serviceAccount") {
+                if (auto x = r.String(val, ksub)) c.primary_service_account = *x;
+              } else if (!primary && k == "changes") {
+                r.List(val, ksub, [&](const Node* ch, const std::string& cp) {
+                  BehaviourChange change;
+                  bool has_at = false;
+                  r.Map(ch, cp, {"at", "errorRate", "serviceTime"},
+                        [&](const std::string& ck, const Node* cv, const std::string& csub) {
+                          if (ck == "at") {
+                            if (auto d = r.Duration(cv, csub)) change.at = *d, has_at = true;
+                          } else if (ck == "errorRate") {
+                            change.error_rate = r.Number(cv, csub, "an error probability", 0, 1);
+                          } else {
+                            change.service_time = r.Dist(cv, csub);
+                          }
+                        });
+                  if (!has_at && ch != nullptr && ch->IsMap())
+                    r.Error(ch, cp, "a change needs `at:`");
+                  if (has_at) c.canary_changes.push_back(change);
+                });
+              }
+            }
+            std::string unused;
+            // Reuse the behaviour parser on a view without the extra keys.
+            yaml::Node copy = *v;
+            copy.children.clear();
+            for (std::size_t i = 0; i < v->MapSize(); ++i) {
+              const std::string k = v->Key(i)->value;
+              if (k == "serviceAccount" || k == "changes") continue;
+              copy.children.push_back(v->Key(i));
+              copy.children.push_back(v->Value(i));
+            }
+            r.ParseBehaviour(&copy, sub, &b, true, &unused);
+          } else if (key == "loadTester") {
+            if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kBool) {
+              c.load_tester = r.Bool(v, sub, true);
+              return;
+            }
+            r.Map(v, sub, {"rate", "from", "enabled"},
+                  [&](const std::string& k, const Node* lv, const std::string& lsub) {
+                    if (k == "rate")
+                      c.load_tester_rate =
+                          r.Number(lv, lsub, "a rate in requests per second", 0, 1e9);
+                    if (k == "from") {
+                      if (auto x = r.Ref(lv, lsub, "the load tester's identity"))
+                        c.load_tester_from = *x;
+                    }
+                    if (k == "enabled") c.load_tester = r.Bool(lv, lsub, true);
+                  });
+          }
+        });
+  sc->canary = std::move(c);
+}
+
 void ParseRoute(Reader& r, const Node* n, const std::string& path, Scenario* sc) {
   RoutePolicy p;
   p.loc = r.LocOf(n, path);
@@ -574,6 +676,20 @@ void ParseRoute(Reader& r, const Node* n, const std::string& path, Scenario* sc)
 }
 
 }  // namespace
+
+std::vector<double> LatencyBucketsMs(const std::string& layout) {
+  // linkerd2-proxy response_latency_ms; Envoy's default histogram buckets (Istio's
+  // istio_request_duration_milliseconds and OSM's Envoy-based osm_request_duration_ms).
+  if (layout == "linkerd") {
+    return {1,   2,   3,    4,    5,    10,   20,   30,    40,    50,    100,   200,  300,
+            400, 500, 1000, 2000, 3000, 4000, 5000, 10000, 20000, 30000, 40000, 50000};
+  }
+  if (layout == "istio" || layout == "osm") {
+    return {0.5,  1,    5,     10,    25,    50,     100,    250,     500,    1000,
+            2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000};
+  }
+  return {};
+}
 
 const char* BalancingName(Balancing b) {
   switch (b) {
@@ -663,7 +779,7 @@ Scenario ParseScenario(const std::string& text, FileId file, const std::string& 
   r.Map(
       spec, "spec",
       {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
-       "network", "loadBalancing", "defaults", "sources", "workloads", "routes"},
+       "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary"},
       [&](const std::string& key, const Node* v, const std::string& sub) {
         if (key == "mesh") {
           has_mesh = true;
@@ -728,13 +844,15 @@ Scenario ParseScenario(const std::string& text, FileId file, const std::string& 
             }
             sc.workloads.push_back(std::move(ws));
           });
+        } else if (key == "canary") {
+          ParseCanary(r, v, sub, &sc);
         } else if (key == "routes") {
           r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, &sc); });
         }
       });
   if (!has_mesh)
     r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
-  if (spec->IsMap() && spec->Get("sources") == nullptr) {
+  if (spec->IsMap() && spec->Get("sources") == nullptr && spec->Get("canary") == nullptr) {
     r.Error(spec, "spec", "missing `sources:` (at least one traffic source)");
   }
   if (sc.warmup >= sc.duration) {

@@ -109,6 +109,30 @@ struct RoutePolicy {
   Loc loc;
 };
 
+/// A change of a workload's behaviour at a moment of the run (a canary degrading).
+struct BehaviourChange {
+  double at = 0;
+  std::optional<double> error_rate;
+  std::optional<Distribution> service_time;
+};
+
+/// `spec.canary`: a Flagger rollout to predict (`meshproof canary`, canary.h).
+struct CanarySettings {
+  std::string name;                  // namespace/name of the Canary; empty: the only one
+  std::string provider = "linkerd";  // Flagger's -mesh-provider, for Canaries without one
+  bool random_detection = true;      // first tick at a uniform phase after the change; else at once
+  std::optional<double> horizon;     // simulated time limit; default from the rollout's length
+  std::string bucket_layout = "linkerd";  // linkerd | istio | osm | custom
+  std::vector<double> buckets_ms;         // latency histogram `le` bounds in ms
+  Behaviour primary, canary;              // the old and the new revision
+  std::string primary_service_account;    // the old revision's identity (default: the target's)
+  std::vector<BehaviourChange> canary_changes;
+  bool load_tester = true;                 // simulate the rollout webhook's load generator
+  std::optional<double> load_tester_rate;  // default: from `hey -q Q -c C`
+  std::string load_tester_from;  // identity; default <canary namespace>/flagger-loadtester
+  Loc loc;
+};
+
 struct Scenario {
   std::string name;
   std::string file;               // as given
@@ -126,7 +150,11 @@ struct Scenario {
   std::vector<TrafficSource> sources;
   std::vector<WorkloadSpec> workloads;
   std::vector<RoutePolicy> routes;
+  std::optional<CanarySettings> canary;
 };
+
+/// The bucket bounds (ms) of a mesh's request latency histogram; empty for an unknown name.
+std::vector<double> LatencyBucketsMs(const std::string& layout);
 
 /// Parses scenario text. Problems go to `diags` (MP6001) located in `file`; the returned
 /// Scenario holds whatever was valid. `dir` resolves relative mesh paths.

@@ -1,0 +1,98 @@
+// canary.h: predicting a Flagger canary rollout over the simulated mesh.
+//
+// PrepareCanary takes a scenario with `spec.canary` (docs/canary.md), finds the Canary and
+// its MetricTemplates in the manifests, and adds the objects Flagger would create: the
+// `<target>-primary` Deployment (the old revision), the `<service>`, `<service>-primary`
+// and `<service>-canary` Services and the TrafficSplit `<service>` (backends
+// `<service>-canary` / `<service>-primary`, weights summing to 100). The simulated Flagger
+// (flagger.h) rewrites that split's weights tick by tick, and the split routes the user
+// traffic through the same access policy as any other request: a canary that no
+// TrafficTarget opens to its callers fails every request and fails the success-rate check.
+//
+// Metric checks read the canary's inbound (server-side) responses over the trailing
+// metric interval, as Prometheus `rate(...[interval])` would: success rate as a
+// percentage (5xx and policy denials are failures), latency quantiles with
+// histogram_quantile's linear interpolation inside the mesh's latency buckets; no data
+// is a failed check. The load tester is traffic sent straight to `<service>-canary` while
+// the analysis runs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "meshproof/simulator/flagger.h"
+#include "meshproof/simulator/render.h"
+#include "meshproof/simulator/simulation.h"
+
+namespace meshproof::sim {
+
+struct CanaryRun {
+  enum class Outcome : std::uint8_t { kPromoted, kRolledBack, kProgressing };
+  Outcome outcome = Outcome::kProgressing;
+  double decision_time = 0;  // seconds after the change (the horizon when undecided)
+  double user_requests = 0, failed_user_requests = 0;  // between the change and the decision
+  double load_requests = 0, failed_load_requests = 0;
+  std::vector<TickRecord> timeline;
+};
+const char* OutcomeName(CanaryRun::Outcome o);  // promoted | rolled-back | progressing
+
+/// A share of replications with its 95% Wilson score interval.
+struct Proportion {
+  double p = 0, low = 0, high = 0;
+};
+/// Mean and order statistics (nearest rank) of a per-replication figure.
+struct Spread {
+  double mean = 0, min = 0, p10 = 0, p50 = 0, p90 = 0, p95 = 0, max = 0;
+  std::size_t n = 0;
+};
+
+struct CanaryPrediction {
+  CanarySpec spec;
+  std::string profile;
+  std::uint64_t seed = 0;
+  int replications = 0;
+  double horizon = 0;
+  double load_test_rate = 0;  // 0: no load tester simulated
+  Proportion promoted, rolled_back, progressing;
+  Spread decision_time;  // decided runs only
+  Spread failed_user_requests, failed_load_requests, user_requests;
+  std::size_t typical = 0;  // the replication shown as the typical run
+  std::vector<CanaryRun> runs;
+};
+
+/// A canary scenario compiled and ready to run.
+struct PreparedCanary {
+  CanarySpec spec;
+  Scenario scenario;  // with the primary/canary workloads and the load tester added
+  std::unique_ptr<RouteGraph> graph;
+  std::unique_ptr<Simulator> simulator;
+  std::string profile;
+  Diagnostics diagnostics;  // about the manifests (Canary, MetricTemplates): render with
+                            // loaded->mesh.sources
+  std::size_t split = 0;    // model index of the TrafficSplit
+  std::size_t canary_backend = 0, primary_backend = 0;
+  std::size_t canary_node = 0, primary_node = 0;
+  std::optional<std::size_t> load_tester_source;
+  double load_test_rate = 0;
+  std::vector<double> buckets_ms;
+  double horizon = 0;
+  bool ok() const { return simulator != nullptr; }
+};
+
+/// Reloads loaded->mesh with Flagger's objects added and compiles. Scenario problems go to
+/// loaded->diagnostics (MP6001/MP6002), Canary problems to the result's diagnostics
+/// (MP7001-MP7003); ok() is false when any is an error.
+std::unique_ptr<PreparedCanary> PrepareCanary(LoadedScenario* loaded,
+                                              const std::string& profile_override = "");
+
+/// Runs the replications (in parallel; the result does not depend on `jobs`).
+/// options.duration overrides the horizon.
+CanaryPrediction PredictCanary(const PreparedCanary& prepared, const SimulationOptions& options);
+
+nlohmann::json CanaryToJson(const CanaryPrediction& p, const RenderContext& ctx);
+std::string CanaryToText(const CanaryPrediction& p, const RenderContext& ctx);
+
+}  // namespace meshproof::sim

@@ -1,0 +1,152 @@
+// flagger.h: Flagger's Canary as data, and its analysis state machine.
+//
+// ParseCanaries reads flagger.app/v1beta1 Canary and MetricTemplate objects from the
+// manifests and applies Flagger's defaults and clamps (canary-and-metrics.md 1.1):
+// interval default 60s and >= 10s, threshold <= 0 -> 1, maxWeight 0 -> 100 (or the last
+// stepWeights entry), metric interval default 1m, deprecated scalar thresholds. What the
+// SMI routers mishandle is rejected (MP7001: mirror; match with iterations; providers that
+// do not route through a TrafficSplit), template queries the simulator cannot answer are
+// MP7002, and clamps or ignored settings are MP7003.
+//
+// FlaggerStateMachine is advanceCanary (scheduler.go, 1.2) tick by tick, with readiness
+// and webhooks assumed to pass: weight read back from the split, the first step without
+// metric checks, at most one failed check per tick, the weight held while checks fail,
+// rollback on the tick after failedChecks reaches the threshold, Promoting and Finalising
+// ticks, events worded as Flagger words them. It is pure: metric values come from a
+// callback, so it is tested against the documented timelines without a simulation.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "meshproof/engine/diagnostics.h"
+#include "meshproof/engine/sources.h"
+
+namespace meshproof::sim {
+
+/// What a metric check measures on the canary's inbound (server-side) traffic.
+enum class MetricQuery : std::uint8_t {
+  kSuccessRatePercent,  // builtin request-success-rate; templates: non-failure ratio x 100
+  kSuccessRatio,        // the same without x 100
+  kErrorRatePercent,    // failure ratio x 100
+  kErrorRatio,
+  kLatencyQuantile,  // builtin request-duration (p99, ms); templates: histogram_quantile
+  kRequestRate,      // requests per second
+};
+
+struct CanaryMetric {
+  std::string name;
+  double interval = 60;            // seconds: the trailing rate(...[interval]) window
+  std::optional<double> min, max;  // thresholdRange (deprecated scalar threshold mapped)
+  MetricQuery query = MetricQuery::kSuccessRatePercent;
+  double quantile = 0.99;
+  double latency_unit = 1e-3;  // seconds per unit of the value (ms for Prometheus _ms buckets)
+  bool builtin = true;
+  std::string template_name;
+  Loc loc;
+};
+
+struct CanaryWebhook {
+  std::string name;
+  std::string type;  // pre-rollout, rollout, ...
+  std::string cmd;   // metadata.cmd
+};
+
+struct CanarySpec {
+  std::string namespace_, name;
+  std::string provider;  // spec.provider, or the default provider
+  std::string target;    // targetRef.name (a Deployment)
+  std::string service;   // the apex Service: spec.service.name, else the target's name
+  int port = 80;
+  int target_port = 0;  // 0: same as port
+  std::string target_port_name;
+  double interval = 60;
+  int threshold = 1;
+  int max_weight = 100;
+  int step_weight = 0;
+  std::vector<int> step_weights;
+  int step_weight_promotion = 0;
+  int iterations = 0;
+  bool skip_analysis = false;
+  std::vector<CanaryMetric> metrics;
+  std::vector<CanaryWebhook> webhooks;
+  /// From a rollout webhook running `hey ... -q Q -c C`: Q x C requests per second sent
+  /// straight to <service>-canary.
+  std::optional<double> load_test_rate;
+  Loc loc;
+
+  /// Canary weight steps until maxWeight (or iterations for Blue/Green): n of 1.2.
+  int Steps() const;
+  /// Flagger's nextStepWeight for the current canary weight; 0 = cannot advance.
+  int NextStep(int canary_weight) const;
+};
+
+/// Every Canary in the files of `sources` (MetricTemplates resolved), with diagnostics.
+/// Objects without metadata.namespace land in `default_namespace`.
+std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::string& default_provider,
+                                      const std::string& default_namespace, Diagnostics* diags);
+
+/// "1m30s", "15s", "500ms" as Go's time.ParseDuration reads them.
+std::optional<double> ParseGoDuration(const std::string& text);
+
+enum class CanaryPhase : std::uint8_t {
+  kInitialized,
+  kProgressing,
+  kPromoting,
+  kFinalising,
+  kSucceeded,
+  kFailed
+};
+const char* CanaryPhaseName(CanaryPhase p);  // as Flagger names them
+
+struct MetricReading {
+  bool has_value = false;  // false: no data (empty result or NaN)
+  double value = 0;        // in the metric's unit
+};
+
+struct CheckRecord {
+  std::string name;
+  std::optional<double> value;
+  std::string verdict;  // "pass", "fail", "no data"
+};
+
+struct TickRecord {
+  int tick = 0;
+  double time = 0;
+  CanaryPhase phase = CanaryPhase::kInitialized;  // after the tick
+  int canary_weight = 0;
+  int failed_checks = 0;
+  int iterations = 0;
+  std::vector<CheckRecord> checks;
+  std::vector<std::string> events;
+};
+
+class FlaggerStateMachine {
+ public:
+  explicit FlaggerStateMachine(CanarySpec spec);
+
+  /// One advanceCanary call at `now`; `measure` is asked only for metrics checked now.
+  TickRecord Tick(double now, const std::function<MetricReading(const CanaryMetric&)>& measure);
+
+  CanaryPhase phase() const { return phase_; }
+  int canary_weight() const { return canary_; }
+  int primary_weight() const { return primary_; }
+  int failed_checks() const { return failed_; }
+  /// The canary spec has been copied onto the primary (Promoting onwards).
+  bool primary_updated() const { return primary_updated_; }
+  /// Rollout webhooks (the load tester) run: analysis ticks after the first step.
+  bool analysing() const { return analysing_; }
+  bool done() const { return phase_ == CanaryPhase::kSucceeded || phase_ == CanaryPhase::kFailed; }
+  const CanarySpec& spec() const { return spec_; }
+
+ private:
+  std::string Target() const { return spec_.target + "." + spec_.namespace_; }
+  CanarySpec spec_;
+  CanaryPhase phase_ = CanaryPhase::kInitialized;
+  int canary_ = 0, primary_ = 100, failed_ = 0, iterations_ = 0, tick_ = -1;
+  bool primary_updated_ = false, analysing_ = false, routed_to_canary_ = false;
+};
+
+}  // namespace meshproof::sim
