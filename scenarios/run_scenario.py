@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Golden-test driver for scenarios/<name>/: runs `meshproof verify` on <name>/mesh and
 compares the result with <name>/expected/verify.{json,txt}; when the folder has a
-scenario.yaml, also runs `meshproof simulate` on it and compares the text summary with
-<name>/expected/simulate.txt, checks the JSON is a TrafficMetricsList, and checks that the
-JSON is byte-identical with --jobs 1 and --jobs 2 (same seed, same result).
+scenario.yaml, also runs `meshproof simulate` on it (or `meshproof canary` when it has
+`spec.canary`) and compares the text summary with <name>/expected/{simulate,canary}.txt,
+checks the JSON's shape, and checks that the JSON is byte-identical with --jobs 1 and
+--jobs 2 (same seed, same result).
 
     run_scenario.py --bin build/bin/meshproof --scenario scenarios/bookstore [--update-golden]
 
@@ -49,8 +50,11 @@ def main():
     actual = {"verify.json": json.dumps(doc, indent=2, sort_keys=True) + "\n",
               "verify.txt": txt.stdout}
 
-    if (args.scenario / "scenario.yaml").exists():
-        sim = [args.bin, "simulate", "scenario.yaml"]
+    scenario_file = args.scenario / "scenario.yaml"
+    if scenario_file.exists():
+        # A scenario with `spec.canary` is a canary prediction; others are simulations.
+        command = "canary" if "\n  canary:" in scenario_file.read_text() else "simulate"
+        sim = [args.bin, command, "scenario.yaml"]
         st = subprocess.run(sim + ["--format", "text"], cwd=args.scenario, capture_output=True,
                             text=True, timeout=600)
         j1 = subprocess.run(sim + ["--format", "json", "--jobs", "1"], cwd=args.scenario,
@@ -62,11 +66,14 @@ def main():
                 failures.append(f"simulate exit {r.returncode}: {r.stderr}")
         if j1.returncode == 0:
             if j1.stdout != j2.stdout:
-                failures.append("simulate JSON differs between --jobs 1 and --jobs 2")
+                failures.append(f"{command} JSON differs between --jobs 1 and --jobs 2")
             sim_doc = json.loads(j1.stdout)
-            if sim_doc["metrics"]["kind"] != "TrafficMetricsList" or not sim_doc["metrics"]["items"]:
+            if command == "simulate" and (sim_doc["metrics"]["kind"] != "TrafficMetricsList"
+                                          or not sim_doc["metrics"]["items"]):
                 failures.append("simulate JSON carries no TrafficMetricsList items")
-        actual["simulate.txt"] = st.stdout
+            if command == "canary" and not sim_doc["typicalRun"]["timeline"]:
+                failures.append("canary JSON carries no timeline")
+        actual[f"{command}.txt"] = st.stdout
 
     for name, text in actual.items():
         path = expected_dir / name
