@@ -9,7 +9,11 @@
 //                     1% errors, retries with per-try timeouts, request timeouts, network
 //                     latency, per-edge metrics
 // Counters: events_per_s (processed events, stale timers included), peak_in_flight.
-// Targets (issue): EngineMM1 >= 1/3 of ReferenceMM1; Mesh20 >= 5 million events/s.
+//   BM_Canary1000     1000 replications of a 13-tick Flagger canary at 100 req/s (all cores)
+// Targets (issues): EngineMM1 >= 1/3 of ReferenceMM1; Mesh20 >= 5 million events/s;
+// Canary1000 under 60 s on 2 cores.
+#include <filesystem>
+#include <fstream>
 #include <queue>
 #include <sstream>
 #include <string>
@@ -19,6 +23,7 @@
 
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
+#include "meshproof/simulator/canary.h"
 #include "meshproof/simulator/random.h"
 #include "meshproof/simulator/scenario.h"
 #include "meshproof/simulator/simulation.h"
@@ -173,6 +178,58 @@ void BM_Mesh20(benchmark::State& state) {
   RunEngine(state, *b, 600);
 }
 BENCHMARK(BM_Mesh20)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// 1000 replications of a 13-tick canary (maxWeight 50, stepWeight 5: 10 checks, n + 3
+// ticks) at 100 requests/s, on all cores. Target: under 60 s on 2 cores.
+void BM_Canary1000(benchmark::State& state) {
+  const std::string mesh = MeshYaml(1) + R"(---
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata: {name: s0, namespace: bench}
+spec:
+  provider: osm
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: s0}
+  service: {port: 80, targetPort: 8080}
+  analysis:
+    interval: 30s
+    threshold: 5
+    maxWeight: 50
+    stepWeight: 5
+    metrics:
+    - {name: request-success-rate, thresholdRange: {min: 99}, interval: 1m}
+    - {name: request-duration, thresholdRange: {max: 500}, interval: 30s}
+)";
+  const auto dir = std::filesystem::temp_directory_path() / "meshproof-canary-bench";
+  std::filesystem::create_directories(dir / "mesh");
+  std::ofstream(dir / "mesh" / "mesh.yaml") << mesh;
+  LoadedScenario loaded = LoadScenarioText(R"(apiVersion: meshproof.dev/v1alpha1
+kind: Scenario
+spec:
+  mesh: [mesh]
+  sources: [{from: bench/client, to: bench/s0, rate: 100}]
+  defaults: {concurrency: 16, serviceTime: {distribution: lognormal, median: 20ms, p99: 150ms}, errorRate: 0.001}
+  canary: {loadTester: false}
+)",
+                                           "bench.yaml", dir.string());
+  std::unique_ptr<PreparedCanary> p = PrepareCanary(&loaded);
+  if (!p->ok()) {
+    std::fprintf(stderr, "canary bench scenario does not compile\n");
+    std::abort();
+  }
+  double promoted = 0, ticks = 0;
+  for (auto _ : state) {
+    SimulationOptions o;
+    o.replications = 1000;
+    o.jobs = 0;
+    CanaryPrediction r = PredictCanary(*p, o);
+    promoted = r.promoted.p;
+    ticks = static_cast<double>(r.runs[r.typical].timeline.size());
+  }
+  std::filesystem::remove_all(dir);
+  state.counters["P_promoted"] = promoted;
+  state.counters["ticks"] = ticks;
+}
+BENCHMARK(BM_Canary1000)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 }  // namespace meshproof::sim

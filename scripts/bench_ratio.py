@@ -4,7 +4,8 @@
   engine_bench: load+convert vs plain yaml-cpp parsing     (target <= 1.5)
   verify_bench: compile+checks vs load                      (target <= 1.0 at 10000 services)
   simulator_bench: engine M/M/1 event rate vs reference loop (target >= 1/3),
-                   20-service mesh event rate                (target >= 5e6 events/s)
+                   20-service mesh event rate                (target >= 5e6 events/s),
+                   1000 canary replications                  (target < 60 s)
 
 Usage: bench_ratio.py FILE.json [FILE.json ...]"""
 import json
@@ -15,8 +16,13 @@ PAIRS = [("BM_PlainYamlCppParse", "BM_LoadAndConvert", "load+convert / yaml-cpp 
 
 times = {}
 rates = {}
+canary_s = None
 for path in sys.argv[1:]:
     for r in json.load(open(path))["benchmarks"]:
+        if r.get("run_name", r["name"]).startswith("BM_Canary1000"):
+            if r.get("run_type") != "aggregate" or r.get("aggregate_name") == "median":
+                canary_s = r["real_time"]
+            continue
         if "events_per_s" in r:
             if r.get("run_type") == "aggregate" and r.get("aggregate_name") != "median":
                 continue
@@ -55,6 +61,11 @@ if "BM_Mesh20" in rates:
     ok = ok and met
     print(f"simulator 20-service mesh: {rates['BM_Mesh20'] / 1e6:.1f} M events/s (target >= 5 M) -> "
           f"{'ok' if met else 'MISSED'}")
+if canary_s is not None:
+    met = canary_s < 60
+    ok = ok and met
+    print(f"canary: 1000 replications of a 13-tick rollout at 100 req/s in {canary_s:.1f} s "
+          f"(target < 60 s on 2 cores) -> {'ok' if met else 'MISSED'}")
 if "BM_EngineMMc" in rates:
     print(f"simulator M/M/4: {rates['BM_EngineMMc'] / 1e6:.1f} M events/s")
 sys.exit(0 if ok else 1)
