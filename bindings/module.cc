@@ -1,29 +1,30 @@
 // module.cc: the `meshproof._core` extension. Each def maps one public call to a
 // snake_case name; results come back as plain Python data (dicts, lists), never as live
 // engine objects, so notebooks can hand them straight to pandas.
-#include <pybind11/pybind11.h>
-#include <pybind11/stl.h>
-
 #include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include "meshproof/engine/config.h"
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
+#include "meshproof/simulator/canary.h"
+#include "meshproof/simulator/render.h"
+#include "meshproof/simulator/scenario.h"
+#include "meshproof/simulator/simulation.h"
 #include "meshproof/solver/diff.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/reach.h"
 #include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
-#include "meshproof/simulator/render.h"
-#include "meshproof/simulator/scenario.h"
-#include "meshproof/simulator/simulation.h"
 
 namespace py = pybind11;
 
@@ -62,7 +63,9 @@ py::object ToPython(const nlohmann::json& j) {
 
 ProfileId ProfileOrThrow(const std::string& name) {
   auto p = ParseProfileName(name);
-  if (!p) throw std::invalid_argument("profile must be spec, osm, traefik or linkerd, not '" + name + "'");
+  if (!p)
+    throw std::invalid_argument("profile must be spec, osm, traefik or linkerd, not '" + name +
+                                "'");
   return *p;
 }
 
@@ -103,7 +106,8 @@ class Mesh {
                    const std::map<std::string, std::string>& headers, bool exact_headers,
                    const std::string& profile) const {
     if (to.has_value() == to_identity.has_value()) {
-      throw std::invalid_argument("give exactly one of to= (ns/service) or to_identity= (ns/serviceaccount)");
+      throw std::invalid_argument(
+          "give exactly one of to= (ns/service) or to_identity= (ns/serviceaccount)");
     }
     QueryRequest q;
     q.from = source;
@@ -164,13 +168,14 @@ PYBIND11_MODULE(_core, m) {
       .def("query", &Mesh::Query, py::arg("source"), py::arg("to") = py::none(),
            py::arg("to_identity") = py::none(), py::arg("port") = py::none(),
            py::arg("method") = py::none(), py::arg("path") = py::none(),
-           py::arg("headers") = std::map<std::string, std::string>{}, py::arg("exact_headers") = false,
-           py::arg("profile") = "spec",
+           py::arg("headers") = std::map<std::string, std::string>{},
+           py::arg("exact_headers") = false, py::arg("profile") = "spec",
            "May `source` (ns/serviceaccount) send this request? Fields left out are open. Returns "
            "{verdict, deniedShare, witness, ports: [{port, verdict, because, blocked}]}.")
       .def("model", &Mesh::Model, "The typed model as nested dicts (as `meshproof model`).")
-      .def_property_readonly("summary", &Mesh::Summary,
-                             "What was loaded: objects, files, documents, skipped kinds (findings: verify()).")
+      .def_property_readonly(
+          "summary", &Mesh::Summary,
+          "What was loaded: objects, files, documents, skipped kinds (findings: verify()).")
       .def_property_readonly("failures", &Mesh::Failures,
                              "Paths that could not be read (empty unless strict=False).")
       .def("text", &Mesh::Text, "The findings rendered as `meshproof verify` prints them.");
@@ -198,8 +203,8 @@ PYBIND11_MODULE(_core, m) {
       "raise: they become findings in Mesh.verify().");
   m.def(
       "diff",
-      [](const std::vector<std::string>& base, const std::vector<std::string>& next, const std::string& profile,
-         const std::string& ns) {
+      [](const std::vector<std::string>& base, const std::vector<std::string>& next,
+         const std::string& profile, const std::string& ns) {
         meshproof::LoadOptions o;
         o.default_namespace = ns;
         meshproof::DiffOptions d;
@@ -216,9 +221,11 @@ PYBIND11_MODULE(_core, m) {
         }
         return meshproof::python::ToPython(meshproof::DiffToJson(r));
       },
-      py::arg("base"), py::arg("new"), py::arg("profile") = "spec", py::arg("namespace") = "default",
+      py::arg("base"), py::arg("new"), py::arg("profile") = "spec",
+      py::arg("namespace") = "default",
       "What changes from `base` to `new` (paths): {verdict: equal|more-permissive|less-permissive|"
-      "incomparable, slices: [{source, destination, port, granted, revoked, grant, revoke}], shares, "
+      "incomparable, slices: [{source, destination, port, granted, revoked, grant, revoke}], "
+      "shares, "
       "newFindings, fixedFindings, changedObjects}. Every witness was evaluated on both versions.");
   m.def(
       "load_string",
@@ -232,8 +239,9 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "simulate",
-      [](const std::string& scenario, std::optional<std::uint64_t> seed, std::optional<int> replications,
-         std::optional<double> duration, int jobs, const std::string& profile) {
+      [](const std::string& scenario, std::optional<std::uint64_t> seed,
+         std::optional<int> replications, std::optional<double> duration, int jobs,
+         const std::string& profile) {
         nlohmann::json out;
         {
           py::gil_scoped_release release;
@@ -242,7 +250,8 @@ PYBIND11_MODULE(_core, m) {
           for (const auto& f : loaded.failures) problems += f.message() + "\n";
           for (const auto& f : loaded.mesh.failures) problems += f.message() + "\n";
           if (problems.empty()) {
-            meshproof::sim::PreparedScenario prepared = meshproof::sim::PrepareScenario(&loaded, profile);
+            meshproof::sim::PreparedScenario prepared =
+                meshproof::sim::PrepareScenario(&loaded, profile);
             if (prepared.simulator == nullptr) {
               for (const auto& d : loaded.diagnostics.items()) {
                 problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
@@ -254,7 +263,8 @@ PYBIND11_MODULE(_core, m) {
               o.duration = duration;
               o.jobs = jobs;
               meshproof::sim::SimulationResult r = prepared.simulator->Run(o);
-              meshproof::sim::RenderContext ctx{loaded.scenario.name, scenario, loaded.scenario.mesh, prepared.profile};
+              meshproof::sim::RenderContext ctx{loaded.scenario.name, scenario,
+                                                loaded.scenario.mesh, prepared.profile};
               out = meshproof::sim::SimulationToJson(r, ctx);
             }
           }
@@ -267,6 +277,53 @@ PYBIND11_MODULE(_core, m) {
       "Runs a scenario file (as `meshproof simulate --format json`): per-edge TrafficMetrics for "
       "the whole run and per window, per-workload queueing figures, 95% intervals across "
       "replications. Raises ValueError listing the scenario's problems (MP6001/MP6002).");
+
+  m.def(
+      "canary",
+      [](const std::string& scenario, std::optional<std::uint64_t> seed,
+         std::optional<int> replications, std::optional<double> horizon, int jobs,
+         const std::string& profile) {
+        nlohmann::json out;
+        {
+          py::gil_scoped_release release;
+          meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(scenario);
+          std::string problems;
+          for (const auto& f : loaded.failures) problems += f.message() + "\n";
+          for (const auto& f : loaded.mesh.failures) problems += f.message() + "\n";
+          if (problems.empty()) {
+            auto prepared = meshproof::sim::PrepareCanary(&loaded, profile);
+            if (!prepared->ok()) {
+              for (const auto& d : prepared->diagnostics.items()) {
+                if (d.severity == meshproof::Severity::kError) {
+                  problems += meshproof::RenderDiagnosticText(d, loaded.mesh.sources, false);
+                }
+              }
+              for (const auto& d : loaded.diagnostics.items()) {
+                problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
+              }
+              if (problems.empty()) problems = "the canary scenario could not be prepared";
+            } else {
+              meshproof::sim::SimulationOptions o;
+              o.seed = seed;
+              o.replications = replications;
+              o.duration = horizon;
+              o.jobs = jobs;
+              meshproof::sim::CanaryPrediction r = meshproof::sim::PredictCanary(*prepared, o);
+              meshproof::sim::RenderContext ctx{loaded.scenario.name, scenario,
+                                                loaded.scenario.mesh, prepared->profile};
+              out = meshproof::sim::CanaryToJson(r, ctx);
+            }
+          }
+          if (!problems.empty()) throw std::invalid_argument(problems);
+        }
+        return meshproof::python::ToPython(out);
+      },
+      py::arg("scenario"), py::arg("seed") = py::none(), py::arg("replications") = py::none(),
+      py::arg("horizon") = py::none(), py::arg("jobs") = 0, py::arg("profile") = "",
+      "Predicts a Flagger canary rollout (as `meshproof canary --format json`): outcome "
+      "probabilities with 95% intervals, time to decision, failed user and load-test requests, "
+      "a typical run's timeline and events. Raises ValueError listing the problems "
+      "(MP6001/MP6002, MP7001-MP7003).");
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {

@@ -188,3 +188,27 @@ def test_simulate_reports_scenario_problems(tmp_path):
                    "  sources: [{from: a/b, to: c/d, rate: lots}]\n")
     with pytest.raises(ValueError, match=r"s.yaml:5:.*MP6001.*rate"):
         meshproof.simulate(bad)
+
+
+def test_canary_prediction_and_timeline():
+    path = SCENARIOS / "canary-rollback" / "scenario.yaml"
+    a = meshproof.canary(path, replications=20, jobs=1)
+    b = meshproof.canary(path, replications=20, jobs=2)
+    assert a == b
+    assert a["outcome"]["rolledBack"]["p"] == 1.0
+    lo, hi = a["outcome"]["rolledBack"]["ci95"]
+    assert lo < 1.0 == hi
+    assert a["failedUserRequests"]["mean"] > 0
+    import pandas as pd
+    df = pd.DataFrame(meshproof.timeline_table(a))
+    assert df["phase"].iloc[-1] == "Failed"
+    assert "request-success-rate_verdict" in df.columns
+    assert any("Rolling back" in e for e in a["typicalRun"]["events"])
+
+
+def test_canary_reports_problems(tmp_path):
+    s = tmp_path / "c.yaml"
+    s.write_text("apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nspec:\n  mesh: []\n"
+                 "  sources: [{from: a/b, to: c/d, rate: 1}]\n")
+    with pytest.raises(ValueError, match="MP6001.*spec.canary"):
+        meshproof.canary(s)

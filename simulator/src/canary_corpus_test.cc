@@ -4,14 +4,13 @@
 // revisions; the Istio A/B canary is rejected (MP7001) as the SMI routers would mishandle it.
 //
 // Exit code 77 (ctest: skipped) with a plain message when the corpus is absent.
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "meshproof/simulator/canary.h"
 
@@ -33,18 +32,24 @@ std::string MeshAround(const CanarySpec& c) {
   std::ostringstream y;
   y << "apiVersion: v1\nkind: Namespace\nmetadata: {name: " << ns << "}\n";
   for (const char* sa : {t.c_str(), "frontend", "flagger-loadtester"}) {
-    y << "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: " << sa << ", namespace: " << ns << "}\n";
+    y << "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: " << sa
+      << ", namespace: " << ns << "}\n";
   }
   const int port = c.target_port > 0 ? c.target_port : 9898;
   y << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " << t << ", namespace: " << ns
     << "}\nspec:\n  replicas: 2\n  template:\n    metadata: {labels: {app: " << t
-    << "}}\n    spec:\n      serviceAccountName: " << t << "\n      containers: [{name: app, ports: [{name: "
-    << (c.target_port_name.empty() ? "http" : c.target_port_name) << ", containerPort: " << port << "}]}]\n";
-  y << "---\napiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata: {name: all, namespace: " << ns
-    << "}\nspec:\n  matches: [{name: any, pathRegex: \"/.*\", methods: [\"*\"]}]\n";
+    << "}}\n    spec:\n      serviceAccountName: " << t
+    << "\n      containers: [{name: app, ports: [{name: "
+    << (c.target_port_name.empty() ? "http" : c.target_port_name) << ", containerPort: " << port
+    << "}]}]\n";
+  y << "---\napiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata: {name: all, "
+       "namespace: "
+    << ns << "}\nspec:\n  matches: [{name: any, pathRegex: \"/.*\", methods: [\"*\"]}]\n";
   y << "---\napiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: " << t
-    << ", namespace: " << ns << "}\nspec:\n  destination: {kind: ServiceAccount, name: " << t << ", namespace: " << ns
-    << "}\n  rules: [{kind: HTTPRouteGroup, name: all}]\n  sources:\n  - {kind: ServiceAccount, name: frontend, "
+    << ", namespace: " << ns << "}\nspec:\n  destination: {kind: ServiceAccount, name: " << t
+    << ", namespace: " << ns
+    << "}\n  rules: [{kind: HTTPRouteGroup, name: all}]\n  sources:\n  - {kind: ServiceAccount, "
+       "name: frontend, "
        "namespace: "
     << ns << "}\n  - {kind: ServiceAccount, name: flagger-loadtester, namespace: " << ns << "}\n";
   return y.str();
@@ -64,24 +69,29 @@ TEST(FlaggerCorpus, EveryCanaryLoadsAndRuns) {
       SCOPED_TRACE(spec.name);
       bool has_error = false;
       for (const Diagnostic& d : diags.items()) {
-        if (d.severity == Severity::kError && d.resource && d.resource->name == spec.name) has_error = true;
+        if (d.severity == Severity::kError && d.resource && d.resource->name == spec.name)
+          has_error = true;
       }
       if (has_error) {
         // Only the Istio A/B canary (match + iterations, provider istio) is refused.
-        EXPECT_NE(e.path().filename().string().find("istio-abtest"), std::string::npos) << diags.items()[0].message;
+        EXPECT_NE(e.path().filename().string().find("istio-abtest"), std::string::npos)
+            << diags.items()[0].message;
         EXPECT_GE(diags.Count(DiagCode::MP7001), 1u);
         ++rejected;
         continue;
       }
-      const fs::path dir = fs::temp_directory_path() / ("meshproof-corpus-" + std::to_string(::getpid()));
+      const fs::path dir =
+          fs::temp_directory_path() / ("meshproof-corpus-" + std::to_string(::getpid()));
       fs::remove_all(dir);
       fs::create_directories(dir / "mesh");
       fs::copy_file(e.path(), dir / "mesh" / "canary.yaml");
       std::ofstream(dir / "mesh" / "mesh.yaml") << MeshAround(spec);
       LoadedScenario loaded = LoadScenarioText(
-          "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nspec:\n  mesh: [mesh]\n  sources:\n  - {from: " +
-              spec.namespace_ + "/frontend, to: " + spec.namespace_ + "/" + spec.service + ", port: " +
-              std::to_string(spec.port) + ", rate: 20}\n  defaults: {concurrency: 8, serviceTime: 5ms}\n  canary: {name: " +
+          "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nspec:\n  mesh: [mesh]\n  sources:\n "
+          " - {from: " +
+              spec.namespace_ + "/frontend, to: " + spec.namespace_ + "/" + spec.service +
+              ", port: " + std::to_string(spec.port) +
+              ", rate: 20}\n  defaults: {concurrency: 8, serviceTime: 5ms}\n  canary: {name: " +
               spec.namespace_ + "/" + spec.name + "}\n",
           "s.yaml", dir.string());
       std::unique_ptr<PreparedCanary> p = PrepareCanary(&loaded);

@@ -13,9 +13,11 @@ from typing import Iterable, Union
 from ._core import LoadError, Mesh, __version__, load_string
 from ._core import diff as _diff
 from ._core import load as _load
+from ._core import canary as _canary
 from ._core import simulate as _simulate
 
-__all__ = ["LoadError", "Mesh", "__version__", "diff", "load", "load_string", "metrics_table", "simulate"]
+__all__ = ["LoadError", "Mesh", "__version__", "canary", "diff", "load", "load_string", "metrics_table",
+           "simulate", "timeline_table"]
 
 
 def load(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]],
@@ -89,5 +91,32 @@ def metrics_table(result: dict, windows: bool = False) -> list:
             if "ci95" in m:
                 row[m["name"] + "_low"] = _quantity(m["ci95"]["low"])
                 row[m["name"] + "_high"] = _quantity(m["ci95"]["high"])
+        rows.append(row)
+    return rows
+
+
+def canary(scenario, seed=None, replications=None, horizon=None, jobs: int = 0, profile: str = "") -> dict:
+    """Predict a Flagger canary rollout; the same data as `meshproof canary --format json`.
+
+    Returns the outcome probabilities (promoted / rolledBack / progressing, each with a 95%
+    interval), time to decision, failed user and load-test requests, and a typical run's
+    timeline. `horizon` (seconds) overrides the scenario's time limit.
+    """
+    import os
+
+    return _canary(os.fspath(scenario), seed=seed, replications=replications, horizon=horizon, jobs=jobs,
+                   profile=profile)
+
+
+def timeline_table(prediction: dict) -> list:
+    """The typical run's ticks as rows for pandas: tick, time, phase, canary weight, failed
+    checks, and each metric's value and verdict."""
+    rows = []
+    for t in prediction["typicalRun"]["timeline"]:
+        row = {"tick": t["tick"], "time_s": t["timeSeconds"], "phase": t["phase"],
+               "canary_weight": t["canaryWeight"], "failed_checks": t["failedChecks"]}
+        for c in t["checks"]:
+            row[c["name"]] = c["value"]
+            row[c["name"] + "_verdict"] = c["verdict"]
         rows.append(row)
     return rows

@@ -1,0 +1,60 @@
+"""`meshproof canary`: outcome probabilities, timeline, determinism and rejected canaries."""
+
+import json
+import pathlib
+import subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HEALTHY = ROOT / "scenarios" / "canary-healthy"
+
+
+def run(bin_, *args, cwd=None):
+    return subprocess.run([bin_, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_json_prediction(meshproof_bin):
+    r = run(meshproof_bin, "canary", str(HEALTHY / "scenario.yaml"), "--format", "json",
+            "--replications", "20", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["seed"] == 3 and doc["replications"] == 20 and doc["profile"] == "spec"
+    out = doc["outcome"]
+    assert abs(out["promoted"]["p"] + out["rolledBack"]["p"] + out["progressing"]["p"] - 1) < 1e-9
+    assert out["promoted"]["p"] == 1.0
+    assert doc["canary"]["maxWeight"] == 50 and doc["canary"]["stepWeight"] == 5
+    timeline = doc["typicalRun"]["timeline"]
+    assert [t["canaryWeight"] for t in timeline[:3]] == [0, 5, 10]
+    assert timeline[-1]["phase"] == "Succeeded" and len(timeline) == 14
+    assert doc["typicalRun"]["events"][0] == "New revision detected! Scaling up podinfo.test"
+    assert doc["timeToDecisionSeconds"]["n"] == 20
+
+
+def test_jobs_do_not_change_the_result(meshproof_bin):
+    args = ["canary", str(HEALTHY / "scenario.yaml"), "--format", "json", "--replications", "8"]
+    assert run(meshproof_bin, *args, "--jobs", "1").stdout == run(meshproof_bin, *args, "--jobs", "2").stdout
+
+
+def test_text_and_horizon(meshproof_bin):
+    r = run(meshproof_bin, "canary", str(HEALTHY / "scenario.yaml"), "--replications", "5", "--duration", "2m")
+    assert r.returncode == 0, r.stderr
+    assert "progressing   100.0%" in r.stdout  # two minutes cannot finish a 13-tick rollout
+    assert "typical run" in r.stdout
+
+
+def test_mirror_is_rejected_with_a_location(meshproof_bin, tmp_path):
+    mesh = tmp_path / "mesh"
+    mesh.mkdir()
+    text = (HEALTHY / "mesh" / "podinfo.yaml").read_text().replace("    stepWeight: 5\n",
+                                                                   "    stepWeight: 5\n    mirror: true\n")
+    (mesh / "podinfo.yaml").write_text(text)
+    (tmp_path / "s.yaml").write_text((HEALTHY / "scenario.yaml").read_text())
+    r = run(meshproof_bin, "canary", "s.yaml", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "error: MP7001 mirror with an SMI router" in r.stderr
+    assert "mesh/podinfo.yaml:" in r.stderr
+
+
+def test_simulation_scenario_is_not_a_canary(meshproof_bin):
+    r = run(meshproof_bin, "canary", str(ROOT / "scenarios" / "payments" / "scenario.yaml"))
+    assert r.returncode == 2
+    assert "MP6001" in r.stderr and "spec.canary" in r.stderr
