@@ -61,6 +61,17 @@ py::object ToPython(const nlohmann::json& j) {
   }
 }
 
+meshproof::sim::SimulationOptions Options(std::optional<std::uint64_t> seed,
+                                          std::optional<int> replications,
+                                          std::optional<double> duration, int jobs) {
+  meshproof::sim::SimulationOptions o;
+  o.seed = seed;
+  o.replications = replications;
+  o.duration = duration;
+  o.jobs = jobs;
+  return o;
+}
+
 ProfileId ProfileOrThrow(const std::string& name) {
   auto p = ParseProfileName(name);
   if (!p)
@@ -247,8 +258,7 @@ PYBIND11_MODULE(_core, m) {
           py::gil_scoped_release release;
           meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(scenario);
           std::string problems;
-          for (const auto& f : loaded.failures) problems += f.message() + "\n";
-          for (const auto& f : loaded.mesh.failures) problems += f.message() + "\n";
+          for (const std::string& f : loaded.FailureMessages()) problems += f + "\n";
           if (problems.empty()) {
             meshproof::sim::PreparedScenario prepared =
                 meshproof::sim::PrepareScenario(&loaded, profile);
@@ -257,15 +267,10 @@ PYBIND11_MODULE(_core, m) {
                 problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
               }
             } else {
-              meshproof::sim::SimulationOptions o;
-              o.seed = seed;
-              o.replications = replications;
-              o.duration = duration;
-              o.jobs = jobs;
-              meshproof::sim::SimulationResult r = prepared.simulator->Run(o);
-              meshproof::sim::RenderContext ctx{loaded.scenario.name, scenario,
-                                                loaded.scenario.mesh, prepared.profile};
-              out = meshproof::sim::SimulationToJson(r, ctx);
+              meshproof::sim::SimulationResult r = prepared.simulator->Run(
+                  meshproof::python::Options(seed, replications, duration, jobs));
+              out = meshproof::sim::SimulationToJson(
+                  r, ContextFor(loaded, scenario, prepared.profile));
             }
           }
           if (!problems.empty()) throw std::invalid_argument(problems);
@@ -288,8 +293,7 @@ PYBIND11_MODULE(_core, m) {
           py::gil_scoped_release release;
           meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(scenario);
           std::string problems;
-          for (const auto& f : loaded.failures) problems += f.message() + "\n";
-          for (const auto& f : loaded.mesh.failures) problems += f.message() + "\n";
+          for (const std::string& f : loaded.FailureMessages()) problems += f + "\n";
           if (problems.empty()) {
             auto prepared = meshproof::sim::PrepareCanary(&loaded, profile);
             if (!prepared->ok()) {
@@ -303,15 +307,10 @@ PYBIND11_MODULE(_core, m) {
               }
               if (problems.empty()) problems = "the canary scenario could not be prepared";
             } else {
-              meshproof::sim::SimulationOptions o;
-              o.seed = seed;
-              o.replications = replications;
-              o.duration = horizon;
-              o.jobs = jobs;
-              meshproof::sim::CanaryPrediction r = meshproof::sim::PredictCanary(*prepared, o);
-              meshproof::sim::RenderContext ctx{loaded.scenario.name, scenario,
-                                                loaded.scenario.mesh, prepared->profile};
-              out = meshproof::sim::CanaryToJson(r, ctx);
+              meshproof::sim::CanaryPrediction r = meshproof::sim::PredictCanary(
+                  *prepared, meshproof::python::Options(seed, replications, horizon, jobs));
+              out =
+                  meshproof::sim::CanaryToJson(r, ContextFor(loaded, scenario, prepared->profile));
             }
           }
           if (!problems.empty()) throw std::invalid_argument(problems);

@@ -613,13 +613,31 @@ void DrawProgress(double fraction) {
   std::fflush(stderr);
 }
 
+// The scenario named on the command line, or nullopt (after reporting) when it or its
+// manifests cannot be read.
+std::optional<meshproof::sim::LoadedScenario> LoadScenarioArg(const Options& o) {
+  meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(o.paths[0]);
+  const std::vector<std::string> failures = loaded.FailureMessages();
+  for (const std::string& f : failures) std::cerr << "meshproof: " << f << "\n";
+  if (!failures.empty()) return std::nullopt;
+  return loaded;
+}
+
+meshproof::sim::SimulationOptions SimulationOptionsFrom(const Options& o) {
+  meshproof::sim::SimulationOptions so;
+  so.seed = o.seed;
+  so.replications = o.replications;
+  so.duration = o.duration;
+  so.jobs = o.jobs;
+  if (!o.quiet && isatty(STDERR_FILENO)) so.progress = DrawProgress;
+  return so;
+}
+
 int RunSimulate(const Options& o) {
   using namespace meshproof::sim;
-  LoadedScenario loaded = LoadScenario(o.paths[0]);
-  for (const Status& s : loaded.failures) std::cerr << "meshproof: " << s.message() << "\n";
-  if (!loaded.failures.empty()) return kExitCannotRun;
-  for (const Status& s : loaded.mesh.failures) std::cerr << "meshproof: " << s.message() << "\n";
-  if (!loaded.mesh.failures.empty()) return kExitCannotRun;
+  std::optional<LoadedScenario> arg = LoadScenarioArg(o);
+  if (!arg) return kExitCannotRun;
+  LoadedScenario& loaded = *arg;
   PreparedScenario prepared = PrepareScenario(&loaded, o.profile_given ? o.profile : "");
   if (prepared.simulator == nullptr) {
     for (const Diagnostic& d : loaded.diagnostics.items()) {
@@ -633,18 +651,8 @@ int RunSimulate(const Options& o) {
     std::cerr << "meshproof: note: the manifests have " << Plural(mesh_errors, "error")
               << " (see meshproof verify); simulating what loaded\n";
   }
-  SimulationOptions so;
-  so.seed = o.seed;
-  so.replications = o.replications;
-  so.duration = o.duration;
-  so.jobs = o.jobs;
-  if (!o.quiet && isatty(STDERR_FILENO)) so.progress = DrawProgress;
-  SimulationResult result = prepared.simulator->Run(so);
-  RenderContext ctx;
-  ctx.scenario_name = loaded.scenario.name;
-  ctx.scenario_file = o.paths[0];
-  ctx.inputs = loaded.scenario.mesh;
-  ctx.profile = prepared.profile;
+  SimulationResult result = prepared.simulator->Run(SimulationOptionsFrom(o));
+  const RenderContext ctx = ContextFor(loaded, o.paths[0], prepared.profile);
   const std::string out = o.format == "json" ? SimulationToJson(result, ctx).dump(2) + "\n"
                                              : SimulationToText(result, ctx);
   return Emit(o, out) ? kExitClean : kExitCannotRun;
@@ -652,10 +660,9 @@ int RunSimulate(const Options& o) {
 
 int RunCanary(const Options& o) {
   using namespace meshproof::sim;
-  LoadedScenario loaded = LoadScenario(o.paths[0]);
-  for (const Status& s : loaded.failures) std::cerr << "meshproof: " << s.message() << "\n";
-  for (const Status& s : loaded.mesh.failures) std::cerr << "meshproof: " << s.message() << "\n";
-  if (!loaded.failures.empty() || !loaded.mesh.failures.empty()) return kExitCannotRun;
+  std::optional<LoadedScenario> arg = LoadScenarioArg(o);
+  if (!arg) return kExitCannotRun;
+  LoadedScenario& loaded = *arg;
   std::unique_ptr<PreparedCanary> prepared =
       PrepareCanary(&loaded, o.profile_given ? o.profile : "");
   // Canary findings (MP7xxx) point into the manifests; scenario findings into the scenario.
@@ -670,18 +677,8 @@ int RunCanary(const Options& o) {
     std::cerr << "meshproof: the canary scenario has errors; nothing was simulated\n";
     return kExitCannotRun;
   }
-  SimulationOptions so;
-  so.seed = o.seed;
-  so.replications = o.replications;
-  so.duration = o.duration;
-  so.jobs = o.jobs;
-  if (!o.quiet && isatty(STDERR_FILENO)) so.progress = DrawProgress;
-  CanaryPrediction prediction = PredictCanary(*prepared, so);
-  RenderContext ctx;
-  ctx.scenario_name = loaded.scenario.name;
-  ctx.scenario_file = o.paths[0];
-  ctx.inputs = loaded.scenario.mesh;
-  ctx.profile = prepared->profile;
+  CanaryPrediction prediction = PredictCanary(*prepared, SimulationOptionsFrom(o));
+  const RenderContext ctx = ContextFor(loaded, o.paths[0], prepared->profile);
   const std::string out = o.format == "json" ? CanaryToJson(prediction, ctx).dump(2) + "\n"
                                              : CanaryToText(prediction, ctx);
   return Emit(o, out) ? kExitClean : kExitCannotRun;

@@ -641,13 +641,7 @@ std::string Pct(const Proportion& p) {
 }  // namespace
 
 json CanaryToJson(const CanaryPrediction& p, const RenderContext& ctx) {
-  json out;
-  out["meshproof_version"] = MeshproofVersion();
-  out["profile"] = p.profile;
-  out["scenario"] = {{"name", ctx.scenario_name}, {"file", ctx.scenario_file}};
-  out["inputs"] = ctx.inputs;
-  out["seed"] = p.seed;
-  out["replications"] = p.replications;
+  json out = RunEnvelope(ctx, p.seed, p.replications);
   out["horizonSeconds"] = p.horizon;
   const CanarySpec& c = p.spec;
   json metrics = json::array();

@@ -126,15 +126,25 @@ std::string MilliQuantity(double v) {
   return std::to_string(milli) + "m";
 }
 
-json SimulationToJson(const SimulationResult& r, const RenderContext& ctx) {
-  const bool with_ci = r.replications > 1;
+RenderContext ContextFor(const LoadedScenario& loaded, const std::string& file,
+                         const std::string& profile) {
+  return RenderContext{loaded.scenario.name, file, loaded.scenario.mesh, profile};
+}
+
+json RunEnvelope(const RenderContext& ctx, std::uint64_t seed, int replications) {
   json out;
   out["meshproof_version"] = MeshproofVersion();
   out["profile"] = ctx.profile;
   out["scenario"] = {{"name", ctx.scenario_name}, {"file", ctx.scenario_file}};
   out["inputs"] = ctx.inputs;
-  out["seed"] = r.seed;
-  out["replications"] = r.replications;
+  out["seed"] = seed;
+  out["replications"] = replications;
+  return out;
+}
+
+json SimulationToJson(const SimulationResult& r, const RenderContext& ctx) {
+  const bool with_ci = r.replications > 1;
+  json out = RunEnvelope(ctx, r.seed, r.replications);
   out["duration"] = Seconds(r.duration);
   out["warmup"] = Seconds(r.warmup);
   out["window"] = Seconds(r.window);

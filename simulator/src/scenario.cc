@@ -870,6 +870,13 @@ bool LoadedScenario::HasErrors() const {
   return false;
 }
 
+std::vector<std::string> LoadedScenario::FailureMessages() const {
+  std::vector<std::string> out;
+  for (const Status& s : failures) out.push_back(s.message());
+  for (const Status& s : mesh.failures) out.push_back(s.message());
+  return out;
+}
+
 LoadedScenario LoadScenarioText(const std::string& text, const std::string& name,
                                 const std::string& dir) {
   LoadedScenario out;

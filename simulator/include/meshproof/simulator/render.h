@@ -30,6 +30,13 @@ struct RenderContext {
 /// (NewMilliQuantity(int64(v*1000))): 2994 -> "2994", 48.25 -> "48250m".
 std::string MilliQuantity(double v);
 
+/// The context of a loaded scenario run under `profile`.
+RenderContext ContextFor(const LoadedScenario& loaded, const std::string& file,
+                         const std::string& profile);
+/// What every simulation output starts with: meshproof_version, profile, scenario, inputs,
+/// seed and replications, so a result can be reproduced.
+nlohmann::json RunEnvelope(const RenderContext& ctx, std::uint64_t seed, int replications);
+
 nlohmann::json SimulationToJson(const SimulationResult& result, const RenderContext& ctx);
 std::string SimulationToText(const SimulationResult& result, const RenderContext& ctx);
 

@@ -171,6 +171,8 @@ struct LoadedScenario {
   std::vector<Status> failures;
   /// True when the scenario has errors (MP6001/MP6002) or could not be read.
   bool HasErrors() const;
+  /// The operational failures (scenario or manifests unreadable), one message each.
+  std::vector<std::string> FailureMessages() const;
 };
 
 /// Reads `path` and loads the manifests it names.
