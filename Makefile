@@ -26,6 +26,12 @@ demo: build
 	@echo
 	@echo "== meshproof verify $(SCENARIO) =="
 	@$(BUILD)/bin/meshproof verify $(SCENARIO)
+	@echo
+	@echo "== meshproof simulate scenarios/payments/scenario.yaml =="
+	@$(BUILD)/bin/meshproof simulate scenarios/payments/scenario.yaml
+	@echo
+	@echo "== meshproof canary scenarios/canary-denied/scenario.yaml =="
+	@$(BUILD)/bin/meshproof canary scenarios/canary-denied/scenario.yaml
 
 test: build test-cpp test-python
 
