@@ -72,6 +72,22 @@ meshproof::sim::SimulationOptions Options(std::optional<std::uint64_t> seed,
   return o;
 }
 
+// Loads a scenario file without the GIL and hands it to `run`, which returns the result as
+// JSON or appends the problems to report; any problem raises ValueError.
+template <typename Run>
+py::object RunScenario(const std::string& scenario, Run&& run) {
+  nlohmann::json out;
+  {
+    py::gil_scoped_release release;
+    meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(scenario);
+    std::string problems;
+    for (const std::string& f : loaded.FailureMessages()) problems += f + "\n";
+    if (problems.empty()) out = run(loaded, &problems);
+    if (!problems.empty()) throw std::invalid_argument(problems);
+  }
+  return ToPython(out);
+}
+
 ProfileId ProfileOrThrow(const std::string& name) {
   auto p = ParseProfileName(name);
   if (!p)
@@ -253,29 +269,21 @@ PYBIND11_MODULE(_core, m) {
       [](const std::string& scenario, std::optional<std::uint64_t> seed,
          std::optional<int> replications, std::optional<double> duration, int jobs,
          const std::string& profile) {
-        nlohmann::json out;
-        {
-          py::gil_scoped_release release;
-          meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(scenario);
-          std::string problems;
-          for (const std::string& f : loaded.FailureMessages()) problems += f + "\n";
-          if (problems.empty()) {
-            meshproof::sim::PreparedScenario prepared =
-                meshproof::sim::PrepareScenario(&loaded, profile);
-            if (prepared.simulator == nullptr) {
-              for (const auto& d : loaded.diagnostics.items()) {
-                problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
+        return meshproof::python::RunScenario(
+            scenario, [&](meshproof::sim::LoadedScenario& loaded, std::string* problems) {
+              meshproof::sim::PreparedScenario prepared =
+                  meshproof::sim::PrepareScenario(&loaded, profile);
+              if (prepared.simulator == nullptr) {
+                for (const auto& d : loaded.diagnostics.items()) {
+                  *problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
+                }
+                return nlohmann::json();
               }
-            } else {
               meshproof::sim::SimulationResult r = prepared.simulator->Run(
                   meshproof::python::Options(seed, replications, duration, jobs));
-              out = meshproof::sim::SimulationToJson(
+              return meshproof::sim::SimulationToJson(
                   r, ContextFor(loaded, scenario, prepared.profile));
-            }
-          }
-          if (!problems.empty()) throw std::invalid_argument(problems);
-        }
-        return meshproof::python::ToPython(out);
+            });
       },
       py::arg("scenario"), py::arg("seed") = py::none(), py::arg("replications") = py::none(),
       py::arg("duration") = py::none(), py::arg("jobs") = 0, py::arg("profile") = "",
@@ -288,34 +296,25 @@ PYBIND11_MODULE(_core, m) {
       [](const std::string& scenario, std::optional<std::uint64_t> seed,
          std::optional<int> replications, std::optional<double> horizon, int jobs,
          const std::string& profile) {
-        nlohmann::json out;
-        {
-          py::gil_scoped_release release;
-          meshproof::sim::LoadedScenario loaded = meshproof::sim::LoadScenario(scenario);
-          std::string problems;
-          for (const std::string& f : loaded.FailureMessages()) problems += f + "\n";
-          if (problems.empty()) {
-            auto prepared = meshproof::sim::PrepareCanary(&loaded, profile);
-            if (!prepared->ok()) {
-              for (const auto& d : prepared->diagnostics.items()) {
-                if (d.severity == meshproof::Severity::kError) {
-                  problems += meshproof::RenderDiagnosticText(d, loaded.mesh.sources, false);
-                }
+        return meshproof::python::RunScenario(scenario, [&](meshproof::sim::LoadedScenario& loaded,
+                                                            std::string* problems) {
+          auto prepared = meshproof::sim::PrepareCanary(&loaded, profile);
+          if (!prepared->ok()) {
+            for (const auto& d : prepared->diagnostics.items()) {
+              if (d.severity == meshproof::Severity::kError) {
+                *problems += meshproof::RenderDiagnosticText(d, loaded.mesh.sources, false);
               }
-              for (const auto& d : loaded.diagnostics.items()) {
-                problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
-              }
-              if (problems.empty()) problems = "the canary scenario could not be prepared";
-            } else {
-              meshproof::sim::CanaryPrediction r = meshproof::sim::PredictCanary(
-                  *prepared, meshproof::python::Options(seed, replications, horizon, jobs));
-              out =
-                  meshproof::sim::CanaryToJson(r, ContextFor(loaded, scenario, prepared->profile));
             }
+            for (const auto& d : loaded.diagnostics.items()) {
+              *problems += meshproof::RenderDiagnosticText(d, loaded.scenario_source, false);
+            }
+            if (problems->empty()) *problems = "the canary scenario could not be prepared";
+            return nlohmann::json();
           }
-          if (!problems.empty()) throw std::invalid_argument(problems);
-        }
-        return meshproof::python::ToPython(out);
+          meshproof::sim::CanaryPrediction r = meshproof::sim::PredictCanary(
+              *prepared, meshproof::python::Options(seed, replications, horizon, jobs));
+          return meshproof::sim::CanaryToJson(r, ContextFor(loaded, scenario, prepared->profile));
+        });
       },
       py::arg("scenario"), py::arg("seed") = py::none(), py::arg("replications") = py::none(),
       py::arg("horizon") = py::none(), py::arg("jobs") = 0, py::arg("profile") = "",

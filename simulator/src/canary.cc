@@ -154,8 +154,6 @@ class Window {
 
 }  // namespace
 
-/// Prometheus histogram_quantile: linear interpolation inside the bucket holding the rank;
-/// the +Inf bucket answers the highest finite bound. Exposed for tests.
 double HistogramQuantile(double q, const std::vector<double>& bounds,
                          const std::vector<std::uint64_t>& counts) {
   std::uint64_t total = 0;

@@ -14,9 +14,6 @@
 
 namespace meshproof::sim {
 
-double HistogramQuantile(double q, const std::vector<double>& bounds,
-                         const std::vector<std::uint64_t>& counts);
-
 namespace {
 
 namespace fs = std::filesystem;

@@ -414,7 +414,7 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
         auto cls = m.MakeClass(n.identity, call.to, call.port, call.request, call.loc,
                                call.required, diags);
         if (!cls) continue;
-        // MakeClass may grow node_models? No: it only reads them, so `n` stays valid.
+
         Impl::CallRef ref{*cls, call.probability, call.count, call.required};
         (forward ? m.node_models[m.node_of_workload[wi]].next
                  : m.node_models[m.node_of_workload[wi]].calls)
@@ -1021,7 +1021,7 @@ class Replication final : public ReplicationControl {
         ++r.in_system;
         a.in_system = true;
         NodeChange(node, +1, +1);
-        StartService(aid, nm);
+        StartService(aid);
         return;
       }
       if (nm.queue_capacity < 0 || r.queue.size() < static_cast<std::size_t>(nm.queue_capacity)) {
@@ -1055,7 +1055,7 @@ class Replication final : public ReplicationControl {
     Respond(aid);
   }
 
-  void StartService(std::uint32_t aid, const Simulator::Impl::NodeModel&) {
+  void StartService(std::uint32_t aid) {
     attempts_[aid].phase = Phase::kInService;
     const std::uint32_t node = m_.replica_node[attempts_[aid].replica];
     Schedule(now_ + node_service_[node].Sample(rng_), kEvServiceDone, aid, attempts_[aid].gen);
@@ -1165,7 +1165,7 @@ class Replication final : public ReplicationControl {
       if (!r.queue.empty()) {
         const std::uint32_t next = r.queue.pop();
         NodeChange(node, -1, 0);
-        StartService(next, nm);
+        StartService(next);
       } else {
         --r.busy;
         NodeChange(node, -1, -1);

@@ -92,6 +92,12 @@ std::unique_ptr<PreparedCanary> PrepareCanary(LoadedScenario* loaded,
 /// options.duration overrides the horizon.
 CanaryPrediction PredictCanary(const PreparedCanary& prepared, const SimulationOptions& options);
 
+/// Prometheus histogram_quantile over bucket counts (`bounds` are the finite `le` bounds,
+/// `counts` per bucket with the +Inf bucket last): linear interpolation inside the bucket
+/// holding the rank; the +Inf bucket answers the highest finite bound; NaN when empty.
+double HistogramQuantile(double q, const std::vector<double>& bounds,
+                         const std::vector<std::uint64_t>& counts);
+
 nlohmann::json CanaryToJson(const CanaryPrediction& p, const RenderContext& ctx);
 std::string CanaryToText(const CanaryPrediction& p, const RenderContext& ctx);
 
