@@ -92,14 +92,14 @@ def test_output_file_is_written_atomically_and_never_over_an_input(meshproof_bin
     src = tmp_path / "mesh.yaml"
     src.write_text(CLEAN)
     out = tmp_path / "report.json"
-    r = run(meshproof_bin, "verify", "--format", "json", "-o", str(out), str(src))
+    r = run(meshproof_bin, "verify", "--format", "json", "--output-file", str(out), str(src))
     assert r.returncode == 0 and r.stdout == ""
     assert json.loads(out.read_text())["summary"]["objects"] == 1
     assert not [p for p in os.listdir(tmp_path) if ".tmp-" in p], "temporary file left behind"
-    r = run(meshproof_bin, "verify", "-o", str(src), str(src))
+    r = run(meshproof_bin, "verify", "--output-file", str(src), str(src))
     assert r.returncode == 2
     assert src.read_text() == CLEAN
-    r = run(meshproof_bin, "verify", "-o", str(tmp_path / "no-such-dir" / "x.json"), str(src))
+    r = run(meshproof_bin, "verify", "--output-file", str(tmp_path / "no-such-dir" / "x.json"), str(src))
     assert r.returncode == 2
 
 

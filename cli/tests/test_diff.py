@@ -54,8 +54,12 @@ def test_diff_text_markdown_sarif(meshproof_bin, tmp_path):
     sarif = json.loads(run(meshproof_bin, "diff", str(base), str(new), "--format", "sarif").stdout)
     results = sarif["runs"][0]["results"]
     assert results and all(r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in results)
-    assert {r["ruleId"] for r in results} == {"meshproof/diff-granted"}
-    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("20-payments.yaml")
+    doc = json.loads(run(meshproof_bin, "diff", str(base), str(new), "-o", "json").stdout)
+    # Grants under meshproof/diff-granted, and every new finding under its own code.
+    assert {r["ruleId"] for r in results} == {"meshproof/diff-granted"} | {f["code"] for f in doc["newFindings"]}
+    assert sum(r["ruleId"].startswith("MP") for r in results) == len(doc["newFindings"])
+    grant = next(r for r in results if r["ruleId"] == "meshproof/diff-granted")
+    assert grant["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("20-payments.yaml")
 
 
 def test_diff_git(meshproof_bin, tmp_path):

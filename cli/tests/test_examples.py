@@ -8,7 +8,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def test_github_workflow_uploads_sarif_and_gates():
     text = (ROOT / "examples" / "ci" / "github-actions.yml").read_text()
-    assert "meshproof verify deploy/ --format sarif --fail-on never -o meshproof.sarif" in text
+    assert "meshproof verify deploy/ -o sarif --fail-on never --output-file meshproof.sarif" in text
     assert "github/codeql-action/upload-sarif" in text and "security-events: write" in text
     assert "meshproof verify deploy/ --fail-on error" in text
 

@@ -3,6 +3,7 @@
 
 import json
 import pathlib
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -128,15 +129,23 @@ def test_sarif_has_what_github_requires(meshproof_bin, tmp_path):
     assert mp3011["relatedLocations"][0]["message"]["text"] == "TrafficTarget shop/web-to-store"
 
 
-def test_junit_one_testcase_per_check(meshproof_bin, tmp_path):
+def test_junit_one_suite_per_file_one_testcase_per_finding(meshproof_bin, tmp_path):
     mesh = write_mesh(tmp_path)
-    r = run(meshproof_bin, "verify", "--format", "junit", mesh, cwd=tmp_path)
+    (tmp_path / "mesh" / "clean.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
+    r = run(meshproof_bin, "verify", "-o", "junit", mesh, cwd=tmp_path)
+    doc = json.loads(run(meshproof_bin, "verify", "-o", "json", mesh, cwd=tmp_path).stdout)
     root = ET.fromstring(r.stdout)
-    cases = root.findall(".//testcase")
-    codes = run(meshproof_bin, "codes", "--format", "json")
-    assert len(cases) == len(json.loads(codes.stdout))
-    failed = [c.get("name").split()[0] for c in cases if c.find("failure") is not None]
-    assert "MP3011" in failed
+    suites = root.findall("testsuite")
+    files = {d["location"]["file"] for d in doc["diagnostics"] if d["location"]["file"]}
+    assert {s.get("name") for s in suites} == files | {"mesh/clean.yaml"}
+    findings = [c for c in root.iter("testcase") if c.get("name") != "no findings"]
+    assert len(findings) == len(doc["diagnostics"])
+    failed = [c for c in findings if c.find("failure") is not None]
+    assert len(failed) == sum(d["severity"] == "error" for d in doc["diagnostics"])
+    mp3011 = next(c for c in failed if c.get("name").startswith("MP3011"))
+    assert re.match(r"mesh/mesh.yaml:\d+:\d+: error: MP3011", mp3011.find("failure").get("message"))
+    clean = next(s for s in suites if s.get("name") == "mesh/clean.yaml")
+    assert clean.get("tests") == "1" and clean.get("failures") == "0"
     assert int(root.get("failures")) == len(failed)
 
 

@@ -45,7 +45,7 @@ def test_seed_and_jobs(meshproof_bin):
 
 def test_output_file_and_text(meshproof_bin, tmp_path):
     out = tmp_path / "m.txt"
-    r = run(meshproof_bin, "simulate", str(MM1), "--duration", "30s", "--replications", "1", "-o", str(out))
+    r = run(meshproof_bin, "simulate", str(MM1), "--duration", "30s", "--replications", "1", "--output-file", str(out))
     assert r.returncode == 0 and r.stdout == ""
     text = out.read_text()
     assert "queue/client -> Service queue/node-a" in text and "WORKLOAD" in text

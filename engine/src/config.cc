@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "meshproof/engine/profile.h"
 #include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof {
@@ -116,6 +117,10 @@ StatusOr<const Node*> ParseOne(const std::string& text, const std::string& name,
 }
 
 StatusOr<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    return Status::InvalidArgument("'" + path + "' is a folder, not a settings file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IoError("cannot read '" + path + "'");
   std::stringstream ss;
@@ -167,7 +172,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     const Node* v = r->Value(i);
     if (key == "profile") {
       auto s = Str(v);
-      if (!s) return Bad(name, v, "profile: expected spec, osm, traefik or linkerd");
+      if (!s) return Bad(name, v, "profile: expected " + ProfileNameList());
       c.profile = *s;
     } else if (key == "failOn" || key == "fail-on") {
       auto s = Str(v);
@@ -225,9 +230,10 @@ StatusOr<Config> LoadConfig(const std::string& path) {
   return ParseConfig(*text, path);
 }
 
-StatusOr<std::vector<Intent>> LoadIntents(const std::string& path) {
+StatusOr<std::vector<Intent>> LoadIntents(const std::string& path, std::string* text_out) {
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
+  if (text_out != nullptr) *text_out = *text;
   yaml::ParsedFile parsed;
   auto root = ParseOne(*text, path, &parsed);
   if (!root.ok()) return root.status();

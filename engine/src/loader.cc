@@ -232,4 +232,19 @@ std::size_t MeshModel::ObjectCount() const {
          traffic_splits.size();
 }
 
+bool ScanWouldRead(const std::string& folder, const std::string& file) {
+  std::error_code ec;
+  const fs::path root = fs::canonical(folder, ec);
+  if (ec || !fs::is_directory(root, ec)) return false;
+  fs::path target = fs::weakly_canonical(fs::absolute(file, ec), ec);
+  if (ec || !HasManifestExtension(target)) return false;
+  const fs::path rel = target.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return false;
+  for (const fs::path& part : rel) {
+    const std::string name = part.string();
+    if (!name.empty() && name[0] == '.') return false;
+  }
+  return true;
+}
+
 }  // namespace meshproof

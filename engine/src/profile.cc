@@ -72,4 +72,14 @@ std::optional<ProfileId> ParseProfileName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string ProfileNameList() {
+  std::string out;
+  const auto& all = AllProfiles();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    out += i == 0 ? "" : (i + 1 == all.size() ? " or " : ", ");
+    out += all[i].name;
+  }
+  return out;
+}
+
 }  // namespace meshproof

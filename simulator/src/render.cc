@@ -59,13 +59,22 @@ json Metric(const char* name, const char* unit, const Interval& iv, double scale
   return m;
 }
 
+std::string ResourcePath(const ObjectRef& r) {
+  return "/apis/metrics.smi-spec.io/v1alpha1/namespaces/" + r.namespace_ + "/" + Plural(r.kind) +
+         "/" + r.name;
+}
+
+// One TrafficMetrics in the SMI metrics API's shape (smi-metrics README examples). The
+// spec pairs direction and side: `from` + `server` (traffic `resource` received from
+// `edge.resource`, server items and split-backend items) and `to` + `client` (traffic
+// `resource` sent to `edge.resource`: meshproof's client edges, identity -> Service, a
+// documented extension like `backend` on split items and `ci95` on values).
 json Item(const EdgeInfo& e, const MetricIntervals& v, double end, double window, bool with_ci) {
   json item = {{"kind", "TrafficMetrics"}, {"apiVersion", "metrics.smi-spec.io/v1alpha1"}};
-  item["metadata"] = {
-      {"name", e.resource.name},
-      {"namespace", e.resource.namespace_},
-      {"selfLink", "/apis/metrics.smi-spec.io/v1alpha1/namespaces/" + e.resource.namespace_ + "/" +
-                       Plural(e.resource.kind) + "/" + e.resource.name + "/edges"}};
+  item["metadata"] = {{"name", e.resource.name},
+                      {"namespace", e.resource.namespace_},
+                      {"selfLink", ResourcePath(e.resource) + "/edges"},
+                      {"creationTimestamp", Timestamp(end)}};
   item["timestamp"] = Timestamp(end);
   item["window"] = Seconds(window);
   item["resource"] = Ref(e.resource);
@@ -77,7 +86,7 @@ json Item(const EdgeInfo& e, const MetricIntervals& v, double end, double window
       item["edge"] = {{"direction", "to"}, {"side", "client"}, {"resource", Ref(e.peer)}};
       break;
     case EdgeSide::kSplit:
-      item["edge"] = {{"direction", "from"}, {"side", "client"}, {"resource", Ref(e.peer)}};
+      item["edge"] = {{"direction", "from"}, {"side", "server"}, {"resource", Ref(e.peer)}};
       item["backend"] = {{"apex", e.apex}, {"name", e.backend}, {"weight", e.weight}};
       break;
   }
@@ -85,18 +94,36 @@ json Item(const EdgeInfo& e, const MetricIntervals& v, double end, double window
       Metric("p99_response_latency", "ms", v.p99, 1000, with_ci),
       Metric("p90_response_latency", "ms", v.p90, 1000, with_ci),
       Metric("p50_response_latency", "ms", v.p50, 1000, with_ci),
-      Metric("mean_response_latency", "ms", v.mean, 1000, with_ci),
       Metric("success_count", nullptr, v.success, 1, with_ci),
       Metric("failure_count", nullptr, v.failure, 1, with_ci),
+      Metric("mean_response_latency", "ms", v.mean, 1000, with_ci),
       Metric("denied_count", nullptr, v.denied, 1, with_ci),
       Metric("requests_per_second", nullptr, v.rps, 1, with_ci),
   });
   return item;
 }
 
+// A TrafficMetricsList as the API returns one: list-level `resource` (what the list is
+// about: the namespace all items share, else {} = the whole mesh, as the spec's partial
+// references allow) and `metadata.selfLink`, then the items.
 json List(json items) {
+  std::string ns;
+  bool one_namespace = !items.empty();
+  for (const json& it : items) {
+    const std::string& n = it["resource"]["namespace"].get_ref<const std::string&>();
+    if (ns.empty()) ns = n;
+    if (n != ns) one_namespace = false;
+  }
+  std::string self = "/apis/metrics.smi-spec.io/v1alpha1";
+  json resource = json::object();
+  if (one_namespace) {
+    self += "/namespaces/" + ns;
+    resource["namespace"] = ns;
+  }
   return {{"kind", "TrafficMetricsList"},
           {"apiVersion", "metrics.smi-spec.io/v1alpha1"},
+          {"metadata", {{"selfLink", self}}},
+          {"resource", std::move(resource)},
           {"items", std::move(items)}};
 }
 

@@ -1,5 +1,7 @@
 #include "meshproof/simulator/scenario.h"
 
+#include "meshproof/engine/profile.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -798,7 +800,7 @@ Scenario ParseScenario(const std::string& text, FileId file, const std::string& 
         } else if (key == "profile") {
           auto s = r.String(v, sub);
           if (s && *s != "spec" && *s != "osm" && *s != "traefik" && *s != "linkerd") {
-            r.Error(v, sub, "expected spec, osm, traefik or linkerd, found '" + *s + "'");
+            r.Error(v, sub, "expected " + ProfileNameList() + ", found '" + *s + "'");
           } else if (s) {
             sc.profile = *s;
           }

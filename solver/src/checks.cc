@@ -144,10 +144,11 @@ class Checker {
       const bool runs = id != kNoId && !g_.identities()[id].workloads.empty();
       if (runs) continue;
       const bool declared = id != kNoId && g_.identities()[id].declared;
-      Report(DiagCode::MP1004, t.meta, base + "sources[" + std::to_string(s) + "].name",
+      Diagnostic& d = Report(DiagCode::MP1004, t.meta, base + "sources[" + std::to_string(s) + "].name",
              "source identity " + src.namespace_ + "/" + src.name + " runs no workload" +
                  (declared ? "" : " and no ServiceAccount declares it") +
                  " (a typo, or the wrong namespace?)");
+      d.group = "identity " + src.namespace_ + "/" + src.name;
     }
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "meshproof/engine/names.h"
 #include "meshproof/solver/query.h"
 
 namespace meshproof {
@@ -15,10 +16,42 @@ std::string Joined(const std::vector<std::string>& v) {
   return out;
 }
 
+// MP5003: an intent about a name that does not exist holds vacuously, which would let a
+// typo pass a gate. Returns true when the intent was reported (and must not be evaluated).
+bool ReportUnknownNames(const RouteGraph& graph, const Intent& in, Diagnostics* out) {
+  std::vector<std::string> problems;
+  QueryRequest q;
+  q.from = in.from == "*" ? "" : in.from;
+  q.to = in.to;
+  q.to_identity = in.to_identity;
+  q.port = in.port;
+  if (in.from == "*") {
+    for (const std::string& e : in.except) {
+      auto n = NamespacedName::Parse(e, "");
+      if (!n || !IdentityExists(graph, n->namespace_, n->name)) {
+        problems.push_back("except: identity " + e + " does not exist");
+      }
+    }
+    // Check only the destination: any existing identity will do as the source.
+    q.from = graph.identities().empty() ? "" : graph.identities().front().key();
+  }
+  if (!q.from.empty()) {
+    if (std::string p = NameProblem(graph, q); !p.empty()) problems.push_back(p);
+  } else if (in.from != "*") {
+    problems.push_back("from is empty");
+  }
+  if (problems.empty()) return false;
+  std::string msg;
+  for (const auto& p : problems) msg += (msg.empty() ? "" : "; ") + p;
+  out->Report(DiagCode::MP5003, in.loc, "intent " + in.text + " cannot hold: " + msg);
+  return true;
+}
+
 }  // namespace
 
 void CheckIntents(const RouteGraph& graph, const std::vector<Intent>& intents, Diagnostics* out) {
   for (const Intent& in : intents) {
+    if (ReportUnknownNames(graph, in, out)) continue;
     std::vector<std::string> sources;
     if (in.from == "*") {
       for (const Identity& id : graph.identities()) {
@@ -69,8 +102,9 @@ void CheckIntents(const RouteGraph& graph, const std::vector<Intent>& intents, D
                                     "intent violated: " + in.text + ": " + src + " -> " + dest +
                                         " is allowed by TrafficTarget " + by);
         for (const std::string& t : targets) {
-          auto slash = t.find('/');
-          d.related.push_back(ObjectRef{"TrafficTarget", t.substr(0, slash), t.substr(slash + 1)});
+          if (auto n = NamespacedName::Parse(t, "")) {
+            d.related.push_back(ObjectRef{"TrafficTarget", n->namespace_, n->name});
+          }
         }
         d.witness = a.witness;
       }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "meshproof/engine/names.h"
 #include "meshproof/solver/intents.h"
 #include "meshproof/solver/route_solver.h"
 
@@ -19,9 +20,23 @@ std::string Lower(std::string s) {
 }
 
 std::pair<std::string, std::string> SplitRef(const std::string& ref) {
-  auto slash = ref.find('/');
-  if (slash == std::string::npos) return {"", ref};
-  return {ref.substr(0, slash), ref.substr(slash + 1)};
+  auto n = NamespacedName::Parse(ref, "");
+  if (!n) return {"", ref};
+  return {n->namespace_, n->name};
+}
+
+std::string ServiceList(const RouteGraph& g, const std::string& ns) {
+  std::string out;
+  int shown = 0;
+  for (const ServiceNode& s : g.services()) {
+    if (s.namespace_ != ns) continue;
+    if (++shown > 8) {
+      out += ", ...";
+      break;
+    }
+    out += (out.empty() ? "" : ", ") + s.name;
+  }
+  return out.empty() ? "" : " (Services in " + ns + ": " + out + ")";
 }
 
 class Querier {
@@ -377,6 +392,45 @@ bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::stri
 
 QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms) {
   return Querier(graph, request, timeout_ms).Run();
+}
+
+bool IdentityExists(const RouteGraph& graph, const std::string& ns, const std::string& name) {
+  if (graph.FindIdentity(ns, name) != kNoId) return true;
+  if (name != "default") return false;
+  bool known = false;
+  graph.model().ForEachMeta([&](const ObjectMeta& m) {
+    if (m.namespace_ == ns || (m.kind == "Namespace" && m.name == ns)) known = true;
+  });
+  return known;
+}
+
+std::string NameProblem(const RouteGraph& graph, const QueryRequest& q) {
+  auto identity = [&](const std::string& what, const std::string& text) -> std::string {
+    auto n = NamespacedName::Parse(text, "");
+    if (!n) return what + " '" + text + "' is not NAMESPACE/NAME";
+    if (IdentityExists(graph, n->namespace_, n->name)) return "";
+    return what + " " + n->str() +
+           " does not exist: no ServiceAccount declares it, no workload runs as it and no "
+           "TrafficTarget names it";
+  };
+  if (std::string p = identity("identity", q.from); !p.empty()) return p;
+  if (!q.to_identity.empty()) return identity("identity", q.to_identity);
+  auto n = NamespacedName::Parse(q.to, "");
+  if (!n) return "Service '" + q.to + "' is not NAMESPACE/NAME";
+  const ServiceId sid = graph.FindService(n->namespace_, n->name);
+  if (sid == kNoId) {
+    return "Service " + n->str() + " does not exist" + ServiceList(graph, n->namespace_);
+  }
+  if (q.port) {
+    std::string ports;
+    for (const auto& p : graph.services()[sid].ports) {
+      if (p.port == *q.port) return "";
+      ports += (ports.empty() ? "" : ", ") + std::to_string(p.port);
+    }
+    return "Service " + n->str() + " has no port " + std::to_string(*q.port) +
+           (ports.empty() ? " (it has none)" : " (its ports: " + ports + ")");
+  }
+  return "";
 }
 
 }  // namespace meshproof

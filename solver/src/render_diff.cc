@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <set>
 
+#include "meshproof/engine/names.h"
 #include "meshproof/solver/render.h"
 
 namespace meshproof {
@@ -159,62 +160,66 @@ std::string DiffToMarkdown(const DiffResult& d) {
   return out;
 }
 
-json DiffToSarif(const DiffResult& d, const LoadResult& next) {
+json DiffToSarif(const DiffResult& d, const LoadResult& next, const std::string& srcroot) {
+  SarifLog log(srcroot, &next.sources, LocatorFor(next.model));
+  log.AddRule("meshproof/diff-granted", "this change grants access",
+              "Requests that were denied before this change are now allowed.", Severity::kWarning);
+  log.AddRule("meshproof/diff-revoked", "this change revokes access",
+              "Requests that were allowed before this change are now denied.", Severity::kWarning);
+  log.AddRule("meshproof/diff-split", "this change moves traffic",
+              "A TrafficSplit's effective shares changed.", Severity::kInfo);
   ObjectLocator locate = LocatorFor(next.model);
-  json rules = json::array({
-      {{"id", "meshproof/diff-granted"}, {"shortDescription", {{"text", "this change grants access"}}},
-       {"help", {{"text", "Requests that were denied before this change are now allowed."}}},
-       {"defaultConfiguration", {{"level", "warning"}}}},
-      {{"id", "meshproof/diff-revoked"}, {"shortDescription", {{"text", "this change revokes access"}}},
-       {"help", {{"text", "Requests that were allowed before this change are now denied."}}},
-       {"defaultConfiguration", {{"level", "warning"}}}},
-      {{"id", "meshproof/diff-split"}, {"shortDescription", {{"text", "this change moves traffic"}}},
-       {"help", {{"text", "A TrafficSplit's effective shares changed."}}},
-       {"defaultConfiguration", {{"level", "note"}}}}});
-  json results = json::array();
-  auto location = [&](const std::string& kind, const std::string& nsname) -> json {
-    auto slash = nsname.find('/');
-    auto loc = locate(ObjectRef{kind, nsname.substr(0, slash), nsname.substr(slash + 1)});
-    if (!loc || loc->file >= next.sources.size()) return json::array();
-    std::string uri = next.sources.name(loc->file);
-    if (uri.rfind("./", 0) == 0) uri = uri.substr(2);
-    return json::array({{{"physicalLocation",
-                          {{"artifactLocation", {{"uri", uri}}},
-                           {"region", {{"startLine", std::max<std::uint32_t>(loc->line, 1)}, {"startColumn", std::max<std::uint32_t>(loc->column, 1)}}}}}}});
+  // A result on an object of NEW, located where that object is written.
+  auto result = [&](const char* rule, Severity level, std::string message, const std::string& kind,
+                    const std::string& nsname) {
+    SarifResult r;
+    r.rule_id = rule;
+    r.level = level;
+    r.message = std::move(message);
+    if (auto n = NamespacedName::Parse(nsname, "")) {
+      r.resource = ObjectRef{kind, n->namespace_, n->name};
+      if (auto loc = locate(*r.resource); loc && loc->file < next.sources.size()) {
+        r.file = next.sources.name(loc->file);
+        r.line = loc->line;
+        r.column = loc->column;
+      }
+    }
+    log.AddResult(r);
   };
   for (const auto& s : d.slices) {
+    const std::string edge = s.source + " -> " + s.destination + ":" + std::to_string(s.port);
     if (s.grant) {
-      json locs = s.grant->new_objects.empty() ? location("Service", s.destination)
-                                               : location("TrafficTarget", s.grant->new_objects.front());
-      results.push_back({{"ruleId", "meshproof/diff-granted"}, {"ruleIndex", 0}, {"level", "warning"},
-                         {"message", {{"text", "grants " + s.source + " -> " + s.destination + ":" + std::to_string(s.port) +
-                                                   ": " + ExampleLine(*s.grant, true)}}},
-                         {"locations", locs}});
+      const bool by_target = !s.grant->new_objects.empty();
+      result("meshproof/diff-granted", Severity::kWarning,
+             "grants " + edge + ": " + ExampleLine(*s.grant, true),
+             by_target ? "TrafficTarget" : "Service",
+             by_target ? s.grant->new_objects.front() : s.destination);
     }
     if (s.revoke) {
-      results.push_back({{"ruleId", "meshproof/diff-revoked"}, {"ruleIndex", 1}, {"level", "warning"},
-                         {"message", {{"text", "revokes " + s.source + " -> " + s.destination + ":" + std::to_string(s.port) +
-                                                   ": " + ExampleLine(*s.revoke, false)}}},
-                         {"locations", location("Service", s.destination)}});
+      result("meshproof/diff-revoked", Severity::kWarning,
+             "revokes " + edge + ": " + ExampleLine(*s.revoke, false), "Service", s.destination);
     }
   }
   for (const auto& sc : d.shares) {
     std::string text = "traffic split of " + sc.root + " changes:";
-    for (const auto& b : sc.backends) text += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
-    results.push_back({{"ruleId", "meshproof/diff-split"}, {"ruleIndex", 2}, {"level", "note"},
-                       {"message", {{"text", text}}}, {"locations", location("TrafficSplit", sc.split)}});
+    for (const auto& b : sc.backends) {
+      text += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
+    }
+    result("meshproof/diff-split", Severity::kInfo, text, "TrafficSplit", sc.split);
   }
-  // Results GitHub cannot place are dropped rather than sent without a location.
-  json placed = json::array();
-  for (auto& r : results) {
-    if (!r["locations"].empty()) placed.push_back(r);
+  // New findings under their own catalog codes, as verify would report them.
+  for (const FindingRef& f : d.new_findings) {
+    SarifResult r;
+    r.rule_id = f.code;
+    r.level = ParseSeverity(f.severity).value_or(Severity::kWarning);
+    r.message = f.message;
+    r.file = f.file;
+    r.line = f.line;
+    r.column = f.column;
+    r.resource = f.resource;
+    log.AddResult(r);
   }
-  return json{{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-              {"version", "2.1.0"},
-              {"runs", json::array({{{"tool", {{"driver", {{"name", "meshproof"}, {"version", MeshproofVersion()},
-                                                            {"informationUri", "https://github.com/meshproof/meshproof"},
-                                                            {"rules", rules}}}}},
-                                     {"results", placed}}})}};
+  return log.Build();
 }
 
 }  // namespace meshproof

@@ -319,6 +319,8 @@ class RouteChecker {
                   ": pathRegex '" + *hm.path_regex + "' is read " + Reading(p_.path_anchoring) + " by " + p_.name +
                   ", " + Reading(other.path_anchoring) + " by " + prof.name + ")");
           diag.related.push_back(grp.meta.ref());
+          diag.group = "TrafficTarget " + t.meta.namespace_ + "/" + t.meta.name + " under " +
+                       p_.name + " and " + prof.name;
           Witness w;
           w.source = q.from;
           w.destination = q.to;

@@ -71,8 +71,9 @@ struct Config {
 StatusOr<Config> ParseConfig(const std::string& text, const std::string& name);
 /// Reads and parses a configuration file.
 StatusOr<Config> LoadConfig(const std::string& path);
-/// Parses an intents file (a YAML map with `intents:`, or a bare list of intents).
-StatusOr<std::vector<Intent>> LoadIntents(const std::string& path);
+/// Parses an intents file (a YAML map with `intents:`, or a bare list of intents). The
+/// file's text goes to `text` when given (to quote intent locations).
+StatusOr<std::vector<Intent>> LoadIntents(const std::string& path, std::string* text = nullptr);
 /// The first .meshproof.yaml next to the inputs: in each folder input, or beside each file
 /// input, in order. nullopt when there is none.
 std::optional<std::string> FindConfig(const std::vector<std::string>& inputs);

@@ -92,6 +92,10 @@ struct Diagnostic {
   Loc location;
   std::vector<ObjectRef> related;
   std::optional<Witness> witness;
+  /// Findings with the same code and a non-empty group share one root cause (one unknown
+  /// identity named by many TrafficTargets; one TrafficTarget read differently by two
+  /// profiles on many routes). Text output shows a group once; JSON lists its instances.
+  std::string group;
 };
 
 /// An ordered collection of diagnostics. Analysis appends; renderers read.

@@ -55,6 +55,11 @@ struct LoadResult {
 /// *.json in sorted order, hidden entries skipped) or "-" for standard input.
 LoadResult LoadPaths(const std::vector<std::string>& paths, const LoadOptions& options = {});
 
+/// Whether loading folder `folder` would read `file` (which need not exist): it lies under
+/// the folder (real paths compared, symlinks resolved), no path component below the folder
+/// is hidden, and it has a manifest extension. Output files must never be such files.
+bool ScanWouldRead(const std::string& folder, const std::string& file);
+
 /// One in-memory input per (display name, text) pair; for tests and the Python module.
 LoadResult LoadTexts(const std::vector<std::pair<std::string, std::string>>& inputs,
                      const LoadOptions& options = {});

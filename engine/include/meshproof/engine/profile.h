@@ -114,5 +114,7 @@ const std::vector<Profile>& AllProfiles();
 const Profile& GetProfile(ProfileId id);
 /// "spec" | "osm" | "traefik" | "linkerd"; nullopt otherwise.
 std::optional<ProfileId> ParseProfileName(std::string_view name);
+/// The profile names for messages: "spec, osm, traefik or linkerd".
+std::string ProfileNameList();
 
 }  // namespace meshproof

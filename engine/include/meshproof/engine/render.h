@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "meshproof/engine/diagnostics.h"
 #include "meshproof/engine/model.h"
@@ -37,15 +37,52 @@ using ObjectLocator = std::function<std::optional<Loc>(const ObjectRef&)>;
 /// An ObjectLocator over every object of `model`.
 ObjectLocator LocatorFor(const MeshModel& model);
 
-/// SARIF 2.1.0 as GitHub code scanning reads it: one rule per catalog code (with help
-/// text), one result per diagnostic located at file:line:col (line 1 for whole-file
-/// findings), related objects as relatedLocations.
-nlohmann::json RenderSarif(const std::vector<Diagnostic>& diags, const SourceSet& sources,
-                           const ObjectLocator& locate);
+/// One SARIF result before it is placed in the log.
+struct SarifResult {
+  std::string rule_id;  // a catalog code ("MP3011") or a rule added with AddRule
+  Severity level = Severity::kWarning;
+  std::string message;
+  std::string file;  // as the SourceSet names it; empty: no physical location
+  std::uint32_t line = 0, column = 0;
+  std::optional<ObjectRef> resource;
+  std::vector<std::pair<std::string, std::optional<Loc>>> related;  // text, where
+  std::optional<Witness> witness;
+};
 
-/// JUnit XML: one testcase per catalog code; a code with findings at or above `fail_on`
-/// fails (each finding in the failure text), lower ones go to system-out, codes not yet
-/// implemented are skipped. fail_on nullopt: nothing fails.
+/// SARIF 2.1.0 as GitHub code scanning reads it, for verify and diff alike: one rule per
+/// catalog code (with help text) plus any added rules, one result per finding located at
+/// file:line:col (line 1 for whole-file findings), related objects as relatedLocations,
+/// stable fingerprints (FNV-1a 64 of code, object, YAML path and witness: the same finding
+/// keeps its fingerprint when lines move or the tool is rebuilt elsewhere), and artifact
+/// URIs relative to %SRCROOT% (`srcroot`, an absolute folder; files outside it get
+/// absolute file:// URIs).
+class SarifLog {
+ public:
+  SarifLog(std::string srcroot, const SourceSet* sources, ObjectLocator locate);
+  void AddRule(const std::string& id, const std::string& title, const std::string& help,
+               Severity level);
+  void AddDiagnostic(const Diagnostic& d);
+  void AddResult(const SarifResult& r);
+  nlohmann::json Build() const;
+
+ private:
+  nlohmann::json Location(const std::string& file, std::uint32_t line, std::uint32_t column) const;
+  void AddWithKey(const SarifResult& r, const std::string& key);
+  std::string srcroot_;
+  const SourceSet* sources_;
+  ObjectLocator locate_;
+  std::vector<nlohmann::json> extra_rules_;
+  std::vector<nlohmann::json> results_;
+};
+
+/// FNV-1a 64-bit hash as 16 hex digits: stable across platforms and standard libraries.
+std::string Fnv1a64(const std::string& text);
+
+/// JUnit XML that validates against Jenkins xUnit's junit-10.xsd: one testsuite per input
+/// file (findings without a file in a suite "meshproof"), one testcase per finding that
+/// fails when it is at or above `fail_on` (its message "file:line:col: CODE ..."; lower ones
+/// pass with the finding in system-out), one passing testcase per clean file.
+/// fail_on nullopt: nothing fails.
 std::string RenderJunit(const std::vector<Diagnostic>& diags, const SourceSet& sources,
                         std::optional<Severity> fail_on);
 

@@ -64,6 +64,16 @@ struct QueryAnswer {
 bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::string& method,
                  const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers);
 
+/// Whether identity `name` exists in the mesh: a ServiceAccount declares it, a workload runs
+/// as it or a TrafficTarget names it; `default` exists in every namespace the input uses.
+bool IdentityExists(const RouteGraph& graph, const std::string& ns, const std::string& name);
+
+/// Empty when every name in `request` exists (IdentityExists, a Service for `to`, and the
+/// port on it); otherwise a one-line message for the user saying which does not. A
+/// question about something that does not exist has no verdict: callers report this
+/// instead of answering `deny`.
+std::string NameProblem(const RouteGraph& graph, const QueryRequest& request);
+
 /// `timeout_ms` bounds each solver call for open fields.
 QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms = 2000);
 

@@ -26,9 +26,11 @@ nlohmann::json DiffToJson(const DiffResult& diff);
 std::string DiffToText(const DiffResult& diff);
 /// Ready to post as a pull-request comment.
 std::string DiffToMarkdown(const DiffResult& diff);
-/// SARIF 2.1.0 with results on the changed objects of `next` (grants on the granting
-/// TrafficTarget, revocations on the object now responsible or the Service), plus new
-/// findings under their catalog codes.
-nlohmann::json DiffToSarif(const DiffResult& diff, const LoadResult& next);
+/// SARIF 2.1.0 (engine's SarifLog) with results on the changed objects of `next` (grants on
+/// the granting TrafficTarget, revocations on the Service, share changes on the
+/// TrafficSplit), plus every new finding under its catalog code. URIs relative to
+/// `srcroot` (%SRCROOT%).
+nlohmann::json DiffToSarif(const DiffResult& diff, const LoadResult& next,
+                           const std::string& srcroot);
 
 }  // namespace meshproof

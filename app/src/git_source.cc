@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
-namespace meshproof::cli {
+namespace meshproof::app {
 namespace {
 
 namespace fs = std::filesystem;
@@ -97,4 +97,4 @@ StatusOr<LoadResult> LoadFromGit(const std::string& ref, const std::vector<std::
   return LoadTexts(texts, options);
 }
 
-}  // namespace meshproof::cli
+}  // namespace meshproof::app

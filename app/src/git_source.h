@@ -7,7 +7,7 @@
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/status.h"
 
-namespace meshproof::cli {
+namespace meshproof::app {
 
 /// Loads `paths` (files or folders of the working tree) as they are at revision `ref`
 /// (e.g. origin/main). Files are named as in the working tree, so findings line up.
@@ -16,4 +16,4 @@ namespace meshproof::cli {
 StatusOr<LoadResult> LoadFromGit(const std::string& ref, const std::vector<std::string>& paths,
                                  const LoadOptions& options);
 
-}  // namespace meshproof::cli
+}  // namespace meshproof::app

@@ -1,0 +1,95 @@
+// request.h: what a user asks meshproof, whichever door they came in by (the CLI's flags
+// or the Python module's keyword arguments), and what comes back.
+//
+// The application layer owns everything between "the user said X" and "here is the
+// answer": settings resolution (flag > .meshproof.yaml > default), loading, running the
+// libraries, and rendering. The CLI and the Python module only translate to a Request and
+// print or convert the Outcome, so the two cannot drift apart.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "meshproof/solver/query.h"
+
+namespace meshproof::app {
+
+enum class Command : std::uint8_t {
+  kVerify,
+  kReach,
+  kQuery,
+  kModel,
+  kDiff,
+  kSimulate,
+  kCanary,
+  kCodes,
+  kCompletion,
+  kHelp,
+  kVersion,
+};
+
+enum class OutputFormat : std::uint8_t { kText, kJson, kSarif, kJunit, kMarkdown };
+
+/// "text", "json", ... as users write them.
+const char* FormatName(OutputFormat f);
+std::optional<OutputFormat> ParseFormat(const std::string& name);
+const char* CommandName(Command c);
+
+/// Everything a command can be told. Optional fields left unset mean "the user did not
+/// say": the configuration file, then the built-in default, decides.
+struct Request {
+  Command command = Command::kHelp;
+  /// Inputs: manifests (files, folders, "-"); diff: BASE NEW (or PATH... with git_ref);
+  /// simulate/canary: one scenario file.
+  std::vector<std::string> paths;
+  OutputFormat format = OutputFormat::kText;
+  bool format_given = false;
+  std::string output_file;  // empty: standard output
+  std::string namespace_ = "default";
+  std::optional<std::string> profile;
+  std::optional<std::string> fail_on;  // verify/diff: error|warning|info|never
+  std::vector<std::string> suppress;   // CODE or CODE=kind/ns/name
+  std::string config;                  // explicit .meshproof.yaml
+  std::string intents;                 // extra intents file
+  std::optional<unsigned> solver_timeout_ms;
+  bool quiet = false;
+  bool color = false;               // ANSI colour for severities in text output
+  std::string color_when = "auto";  // --color as given; the front door resolves "auto"
+  bool include_deny = false;
+  std::string git_ref;
+  bool fail_on_grant = false;
+  QueryRequest query;  // from/to/to_identity as written (resolved with namespace_)
+  std::optional<std::uint64_t> seed;
+  std::optional<int> replications;
+  std::optional<double> duration;  // seconds (simulate: duration; canary: horizon)
+  int jobs = 0;                    // 0: all cores
+  std::function<void(double)> progress;
+  std::string topic;  // codes CODE, completion SHELL, help COMMAND
+};
+
+/// Exit codes (docs/cli.md has the table per command).
+inline constexpr int kExitClean = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitCannotRun = 2;
+inline constexpr int kExitUnknown = 3;  // query: the solver could not decide
+
+struct Outcome {
+  int exit_code = kExitClean;
+  /// The result as JSON (what --output json prints and Python returns); null when the
+  /// command could not run or has no JSON form.
+  nlohmann::json document;
+  /// The result rendered in the requested format, ready to print or write.
+  std::string output;
+  /// Problems and notes for standard error, one per line, already worded for a user.
+  std::vector<std::string> messages;
+  /// Findings that stop a simulation or canary from running, rendered as text with
+  /// locations (they go to standard error after `messages`).
+  std::string diagnostics_text;
+};
+
+}  // namespace meshproof::app
