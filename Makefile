@@ -39,7 +39,7 @@ test-cpp:
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-python:
-	@MESHPROOF_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q bindings/tests cli/tests
+	@MESHPROOF_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q bindings/tests cli/tests app/tests
 
 # Benchmarks (not part of `make test`): the ratios the issues target, and peak memory of a
 # full verify of a generated 10000-service mesh.

@@ -10,7 +10,8 @@ PACKAGES=(
   libz3-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pytest
-  python3-numpy python3-pandas time
+  python3-numpy python3-pandas python3-jsonschema python3-lxml time
+  clang-format clang-tidy
 )
 
 missing=()
