@@ -4,11 +4,11 @@
 // touch one object of a large mesh. Targets (diff issue): a one-object change on a
 // 10 000-service mesh under 1 s; a change touching 1000 route matches under 10 s; no
 // unknown results. Loading both versions is measured by engine_bench, not here.
-#include <benchmark/benchmark.h>
-
 #include <string>
 
 #include "mesh_gen.h"
+#include <benchmark/benchmark.h>
+
 #include "meshproof/engine/loader.h"
 #include "meshproof/solver/diff.h"
 
@@ -58,7 +58,8 @@ void BM_DiffOneObject10000(benchmark::State& state) {
 void BM_DiffThousandMatches(benchmark::State& state) {
   const std::string& base = bench::StandardMeshYaml(10000);
   std::string next = Replace(base, "pathRegex: '/health'", "pathRegex: '/health.*'", 500);
-  next = Replace(next, "pathRegex: '/api/v1/(orders|carts)/.*'", "pathRegex: '/api/.*(orders|carts)/.*'", 500);
+  next = Replace(next, "pathRegex: '/api/v1/(orders|carts)/.*'",
+                 "pathRegex: '/api/.*(orders|carts)/.*'", 500);
   RunDiff(state, base, next);
 }
 

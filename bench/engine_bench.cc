@@ -4,12 +4,12 @@
 // The loader adds a located tree, schema validation per SMI version and conversion into
 // the typed model on top of parsing; the target (issue: foundation) is that load+convert
 // costs at most 1.5x YAML::LoadAll on the same bytes, for 100 .. 10000 services.
-#include <benchmark/benchmark.h>
-#include <yaml-cpp/yaml.h>
-
 #include <string>
 
 #include "mesh_gen.h"
+#include <benchmark/benchmark.h>
+#include <yaml-cpp/yaml.h>
+
 #include "meshproof/engine/loader.h"
 
 namespace {
@@ -21,7 +21,8 @@ void BM_PlainYamlCppParse(benchmark::State& state) {
     std::vector<YAML::Node> docs = YAML::LoadAll(text);
     benchmark::DoNotOptimize(docs.data());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(text.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text.size()));
   state.counters["services"] = static_cast<double>(state.range(0));
 }
 
@@ -35,12 +36,16 @@ void BM_LoadAndConvert(benchmark::State& state) {
     if (!r.diagnostics.empty()) state.SkipWithError("generated mesh has findings");
     benchmark::DoNotOptimize(objects);
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(text.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text.size()));
   state.counters["services"] = static_cast<double>(state.range(0));
   state.counters["objects"] = static_cast<double>(objects);
 }
 
-BENCHMARK(BM_PlainYamlCppParse)->RangeMultiplier(10)->Range(100, 10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PlainYamlCppParse)
+    ->RangeMultiplier(10)
+    ->Range(100, 10000)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LoadAndConvert)->RangeMultiplier(10)->Range(100, 10000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

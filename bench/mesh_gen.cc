@@ -11,13 +11,14 @@ namespace {
 
 // Path regexes of the kinds users write (anchored and not, alternations, classes).
 const char* kPathPatterns[] = {
-    "/api/v1/items/[0-9]+",        "/api/v1/(orders|carts)/.*", "/health",
-    "/metrics",                    "/api/v2/users/[a-z0-9-]{8,36}", "/static/.*\\.(js|css|png)",
-    "^/admin(/.*)?$",              "/graphql",                  "/api/v1/search\\?q=.*",
-    "/v[0-9]+/payments/[A-Z0-9]{12}",
+    "/api/v1/items/[0-9]+",          "/api/v1/(orders|carts)/.*",      "/health",        "/metrics",
+    "/api/v2/users/[a-z0-9-]{8,36}", "/static/.*\\.(js|css|png)",      "^/admin(/.*)?$", "/graphql",
+    "/api/v1/search\\?q=.*",         "/v[0-9]+/payments/[A-Z0-9]{12}",
 };
-const char* kMethods[][3] = {{"GET", nullptr, nullptr}, {"GET", "HEAD", nullptr},
-                             {"POST", "PUT", nullptr},  {"*", nullptr, nullptr},
+const char* kMethods[][3] = {{"GET", nullptr, nullptr},
+                             {"GET", "HEAD", nullptr},
+                             {"POST", "PUT", nullptr},
+                             {"*", nullptr, nullptr},
                              {"DELETE", nullptr, nullptr}};
 
 std::string Ns(int i, int namespaces) { return "ns-" + std::to_string(i % namespaces); }
@@ -63,14 +64,16 @@ std::string GenerateMeshYaml(const MeshGenOptions& o) {
       service(s + "-v1", "v1");
       service(s + "-v2", "v2");
       y += "apiVersion: split.smi-spec.io/v1alpha4\nkind: TrafficSplit\nmetadata:\n  name: " + s +
-           "-split\n  namespace: " + ns + "\nspec:\n  service: " + s + "\n  backends:\n  - service: " +
-           s + "-v1\n    weight: 90\n  - service: " + s + "-v2\n    weight: 10\n---\n";
+           "-split\n  namespace: " + ns + "\nspec:\n  service: " + s +
+           "\n  backends:\n  - service: " + s + "-v1\n    weight: 90\n  - service: " + s +
+           "-v2\n    weight: 10\n---\n";
     }
     y += "apiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata:\n  name: " + s +
          "-routes\n  namespace: " + ns + "\nspec:\n  matches:\n";
     for (int m = 0; m < o.matches_per_group; ++m) {
       y += "  - name: m" + std::to_string(m) + "\n    pathRegex: '" +
-           kPathPatterns[rng() % (sizeof kPathPatterns / sizeof *kPathPatterns)] + "'\n    methods:";
+           kPathPatterns[rng() % (sizeof kPathPatterns / sizeof *kPathPatterns)] +
+           "'\n    methods:";
       for (const char* meth : kMethods[rng() % (sizeof kMethods / sizeof *kMethods)]) {
         if (meth) y += std::string("\n    - \"") + meth + "\"";
       }
@@ -86,9 +89,11 @@ std::string GenerateMeshYaml(const MeshGenOptions& o) {
            "-from-" + Svc(src) + "-" + std::to_string(t) + "\n  namespace: " + ns +
            "\nspec:\n  destination:\n    kind: ServiceAccount\n    name: " + s +
            "\n    namespace: " + ns + "\n  rules:\n  - kind: HTTPRouteGroup\n    name: " + s +
-           "-routes\n    matches:\n    - m" + std::to_string(rng() % static_cast<std::uint64_t>(o.matches_per_group)) +
-           "\n  - kind: TCPRoute\n    name: " + s + "-admin\n  sources:\n  - kind: ServiceAccount\n    name: " +
-           Svc(src) + "\n    namespace: " + Ns(src, o.namespaces) + "\n---\n";
+           "-routes\n    matches:\n    - m" +
+           std::to_string(rng() % static_cast<std::uint64_t>(o.matches_per_group)) +
+           "\n  - kind: TCPRoute\n    name: " + s +
+           "-admin\n  sources:\n  - kind: ServiceAccount\n    name: " + Svc(src) +
+           "\n    namespace: " + Ns(src, o.namespaces) + "\n---\n";
     }
   }
   return y;

@@ -10,11 +10,16 @@ int main(int argc, char** argv) {
   meshproof::bench::MeshGenOptions o;
   for (int i = 1; i + 1 < argc; i += 2) {
     long v = std::strtol(argv[i + 1], nullptr, 10);
-    if (!std::strcmp(argv[i], "--services")) o.services = static_cast<int>(v);
-    else if (!std::strcmp(argv[i], "--namespaces")) o.namespaces = static_cast<int>(v);
-    else if (!std::strcmp(argv[i], "--targets-per-service")) o.targets_per_service = static_cast<int>(v);
-    else if (!std::strcmp(argv[i], "--matches-per-group")) o.matches_per_group = static_cast<int>(v);
-    else if (!std::strcmp(argv[i], "--seed")) o.seed = static_cast<std::uint64_t>(v);
+    if (!std::strcmp(argv[i], "--services"))
+      o.services = static_cast<int>(v);
+    else if (!std::strcmp(argv[i], "--namespaces"))
+      o.namespaces = static_cast<int>(v);
+    else if (!std::strcmp(argv[i], "--targets-per-service"))
+      o.targets_per_service = static_cast<int>(v);
+    else if (!std::strcmp(argv[i], "--matches-per-group"))
+      o.matches_per_group = static_cast<int>(v);
+    else if (!std::strcmp(argv[i], "--seed"))
+      o.seed = static_cast<std::uint64_t>(v);
     else {
       std::cerr << "meshproof-meshgen: unknown option " << argv[i] << "\n";
       return 2;

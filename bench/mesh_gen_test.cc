@@ -16,7 +16,8 @@ TEST(MeshGenTest, GeneratedMeshLoadsCleanly) {
   std::string text = GenerateMeshYaml(o);
   LoadResult r = LoadTexts({{"gen.yaml", text}});
   std::string diags;
-  for (const auto& d : r.diagnostics.items()) diags += std::string(InfoOf(d.code).id) + " " + d.message + "\n";
+  for (const auto& d : r.diagnostics.items())
+    diags += std::string(InfoOf(d.code).id) + " " + d.message + "\n";
   EXPECT_TRUE(r.diagnostics.empty()) << diags;
   EXPECT_EQ(r.model.service_accounts.size(), 120u);
   EXPECT_EQ(r.model.http_route_groups.size(), 120u);

@@ -5,13 +5,13 @@
 // p99 under 50 ms on a 1000-service mesh with 5000 route matches; the redundancy scan of
 // one route group with 200 regex matches under 5 s; no MP9001 (solver unknown) on
 // generated meshes.
-#include <benchmark/benchmark.h>
-
 #include <algorithm>
 #include <chrono>
 #include <random>
 
 #include "mesh_gen.h"
+#include <benchmark/benchmark.h>
+
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/solver/checks.h"
@@ -49,7 +49,8 @@ void BM_QueryLatency(benchmark::State& state) {
     if (rng() % 2) q.method = methods[rng() % 4];
     auto t0 = std::chrono::steady_clock::now();
     QueryAnswer a = Query(g, q);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     benchmark::DoNotOptimize(a.verdict);
   }
   std::sort(ms.begin(), ms.end());
@@ -62,9 +63,11 @@ void BM_QueryLatency(benchmark::State& state) {
 void BM_RedundancyScan200(benchmark::State& state) {
   std::string y =
       "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: shop}\n---\n"
-      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n"
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  "
+      "template:\n"
       "    metadata: {labels: {app: api}}\n    spec: {serviceAccountName: api}\n---\n"
-      "apiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata: {name: big, namespace: shop}\n"
+      "apiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata: {name: big, "
+      "namespace: shop}\n"
       "spec:\n  matches:\n";
   const char* shapes[] = {"/api/v%d/items/[0-9]+", "/api/v%d/(orders|carts)/.*", "/svc%d/health",
                           "/api/v%d/users/[a-z0-9-]{8,36}", "/static%d/.*\\.(js|css)"};
@@ -74,9 +77,11 @@ void BM_RedundancyScan200(benchmark::State& state) {
     y += "  - name: m" + std::to_string(i) + "\n    pathRegex: '" + buf + "'\n    methods: [GET]\n";
   }
   y += "  - name: wide\n    pathRegex: '/api/v1/.*'\n    methods: [GET]\n";  // covers the v1 ones
-  y += "---\napiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: t, namespace: shop}\n"
+  y += "---\napiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: t, "
+       "namespace: shop}\n"
        "spec:\n  destination: {kind: ServiceAccount, name: api, namespace: shop}\n"
-       "  rules: [{kind: HTTPRouteGroup, name: big}]\n  sources: [{kind: ServiceAccount, name: api, namespace: shop}]\n";
+       "  rules: [{kind: HTTPRouteGroup, name: big}]\n  sources: [{kind: ServiceAccount, name: "
+       "api, namespace: shop}]\n";
   LoadResult loaded = LoadTexts({{"big.yaml", y}});
   RouteGraph g = CompileGraph(loaded.model, GetProfile(ProfileId::kSpec));
   CheckOptions o;

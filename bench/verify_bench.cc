@@ -5,10 +5,9 @@
 // check, including MP4001, which compiles the mesh under the other profiles too. The
 // target (graph issue) is that compile + checks cost no more than load alone at 10 000
 // services with about 2 TrafficTargets per service, in under 1 GiB.
+#include "mesh_gen.h"
 #include <benchmark/benchmark.h>
 
-
-#include "mesh_gen.h"
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/solver/checks.h"
@@ -26,10 +25,12 @@ void BM_Load(benchmark::State& state) {
 
 // Compile + every check, on a model loaded once outside the timed loop.
 void BM_CompileAndCheck(benchmark::State& state) {
-  const meshproof::LoadResult loaded = meshproof::LoadTexts({{"mesh.yaml", meshproof::bench::StandardMeshYaml(static_cast<int>(state.range(0)))}});
+  const meshproof::LoadResult loaded = meshproof::LoadTexts(
+      {{"mesh.yaml", meshproof::bench::StandardMeshYaml(static_cast<int>(state.range(0)))}});
   std::size_t findings = 0;
   for (auto _ : state) {
-    meshproof::RouteGraph g = meshproof::CompileGraph(loaded.model, meshproof::GetProfile(meshproof::ProfileId::kSpec));
+    meshproof::RouteGraph g =
+        meshproof::CompileGraph(loaded.model, meshproof::GetProfile(meshproof::ProfileId::kSpec));
     meshproof::Diagnostics d;
     meshproof::RunChecks(g, {}, &d);
     findings = d.size();

@@ -1,13 +1,13 @@
 // meshproof: the command-line front door. Thin by design: argv becomes an app::Request
 // (the flag tables in app/commands.cc), app::Run does the work, and this file prints the
 // Outcome. Exit codes: docs/cli.md.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "meshproof/app/commands.h"
 #include "meshproof/app/output.h"
@@ -38,9 +38,7 @@ bool UseColor(const app::Request& r) {
   return r.output_file.empty() && isatty(STDOUT_FILENO) != 0;
 }
 
-void Say(const std::string& message) {
-  std::fprintf(stderr, "meshproof: %s\n", message.c_str());
-}
+void Say(const std::string& message) { std::fprintf(stderr, "meshproof: %s\n", message.c_str()); }
 
 // Every path the result must never overwrite: the inputs as given and those the command
 // read on their behalf (a scenario's manifests).

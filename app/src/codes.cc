@@ -3,8 +3,9 @@
 #include <cstdio>
 #include <map>
 
-#include "meshproof/engine/diagnostics.h"
 #include "run_internal.h"
+
+#include "meshproof/engine/diagnostics.h"
 
 namespace meshproof::app {
 namespace {
@@ -76,28 +77,34 @@ std::string Split(const std::string& root, const std::string& backends) {
 const std::map<std::string, std::string>& Examples() {
   static const std::map<std::string, std::string> kExamples = {
       {"MP0001", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web\n"},
-      {"MP0002", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, labels: {tier: 1}}\n"},
-      {"MP0003", "kind: TrafficSplit\nmetadata: {name: s, namespace: shop}\n"
-                 "spec: {service: store, backends: [{service: store-v1, weight: 1}]}\n"},
-      {"MP0005", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n"
-                 "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n"},
+      {"MP0002",
+       "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, labels: {tier: 1}}\n"},
+      {"MP0003",
+       "kind: TrafficSplit\nmetadata: {name: s, namespace: shop}\n"
+       "spec: {service: store, backends: [{service: store-v1, weight: 1}]}\n"},
+      {"MP0005",
+       "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n"
+       "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n"},
       {"MP1001", kApps + Target("web", "[{kind: HTTPRouteGroup, name: store-routes}]")},
       {"MP1002", kApps + Routes(kGetApi) +
                      Target("web", "[{kind: HTTPRouteGroup, name: store-routes, matches: [apj]}]")},
       {"MP1004", kApps + Routes(kGetApi) + Target("webb", kRule)},
       {"MP1009", kApps},
-      {"MP2001", kApps + Routes("  - {name: api, pathRegex: \"/api/(?=v1)\"}\n") + Target("web", kRule)},
+      {"MP2001",
+       kApps + Routes("  - {name: api, pathRegex: \"/api/(?=v1)\"}\n") + Target("web", kRule)},
       {"MP2002", kApps + Routes("  - {name: api, pathRegex: api/.*}\n") + Target("web", kRule)},
-      {"MP2004", kApps + Routes("  - {name: api, pathRegex: /api, methods: [GET]}\n") +
-                     Target("web", kRule)},
-      {"MP2005", kApps + Routes("  - {name: api, pathRegex: /a}\n  - {name: api, pathRegex: /b}\n") +
+      {"MP2004",
+       kApps + Routes("  - {name: api, pathRegex: /api, methods: [GET]}\n") + Target("web", kRule)},
+      {"MP2005", kApps +
+                     Routes("  - {name: api, pathRegex: /a}\n  - {name: api, pathRegex: /b}\n") +
                      Target("web", kRule)},
       {"MP3001", kApps + Split("checkout", "[{service: store, weight: 1}]")},
       {"MP3002", kApps + Split("store", "[{service: store-v2, weight: 1}]")},
       {"MP3003", kApps + Split("store", "[{service: store, weight: 0}]")},
       {"MP3011",
        kApps + Routes(kGetApi) + Target("web", kRule) +
-           "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: store-v2, namespace: shop}\n---\n"
+           "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: store-v2, namespace: "
+           "shop}\n---\n"
            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: store-v2, namespace: shop}\n"
            "spec:\n  template:\n    metadata: {labels: {app: store, version: v2}}\n    spec:\n"
            "      serviceAccountName: store-v2\n"
@@ -145,8 +152,9 @@ std::string OneCodeText(const CodeInfo& c) {
     }
     out += indented;
   } else {
-    out += "\nNo stand-alone manifest example: it needs a scenario, a Canary, intents or a "
-           "solver timeout (README.md, \"What verify checks\").\n";
+    out +=
+        "\nNo stand-alone manifest example: it needs a scenario, a Canary, intents or a "
+        "solver timeout (README.md, \"What verify checks\").\n";
   }
   out += "\nChange its severity in .meshproof.yaml (severity: {" + std::string(c.id) +
          ": warning}) or hide it with --suppress " + c.id + "[=kind/namespace/name].\n";

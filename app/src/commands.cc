@@ -15,7 +15,7 @@ namespace {
 
 // Flag groups, so each command's list reads as what it is.
 const std::vector<std::string> kOutputFlags = {"--output", "--format", "--output-file",
-                                               "--quiet", "--color", "--help"};
+                                               "--quiet",  "--color",  "--help"};
 const std::vector<std::string> kLoadFlags = {"--namespace", "--profile", "--config"};
 const std::vector<std::string> kRunFlags = {"--seed", "--replications", "--duration", "--jobs",
                                             "--profile"};
@@ -84,8 +84,7 @@ StatusOr<unsigned long long> NonNegative(const std::string& flag, const std::str
   return n;
 }
 
-Status SetFormat(const CommandSpec& c, const std::string& flag, const std::string& v,
-                 Request* r) {
+Status SetFormat(const CommandSpec& c, const std::string& flag, const std::string& v, Request* r) {
   auto f = ParseFormat(v);
   if (!f || std::find(c.formats.begin(), c.formats.end(), v) == c.formats.end()) {
     std::string msg = flag + " " + v + " is not an output format of " + c.name + " (" +
@@ -206,7 +205,8 @@ Status CheckPositionals(const CommandSpec& c, Request* r) {
   const std::size_t n = r->paths.size();
   switch (c.command) {
     case Command::kDiff:
-      if (r->git_ref.empty() && n != 2) return Usage("diff needs BASE and NEW (or --git REF PATH...)");
+      if (r->git_ref.empty() && n != 2)
+        return Usage("diff needs BASE and NEW (or --git REF PATH...)");
       if (!r->git_ref.empty() && n == 0) return Usage("diff --git REF needs at least one PATH");
       break;
     case Command::kSimulate:
@@ -246,7 +246,9 @@ std::string TakenBy(const FlagSpec& f) {
   for (const auto& c : AllCommands()) {
     if (Takes(c, f)) names.push_back(c.name);
   }
-  return names.empty() ? "" : " (" + JoinWords(names) + " " + (names.size() == 1 ? "takes" : "take") + " it)";
+  return names.empty()
+             ? ""
+             : " (" + JoinWords(names) + " " + (names.size() == 1 ? "takes" : "take") + " it)";
 }
 
 struct Token {
@@ -297,11 +299,16 @@ Status Tokenize(const std::vector<std::string>& args, std::vector<Token>* flags,
 
 const char* FormatName(OutputFormat f) {
   switch (f) {
-    case OutputFormat::kText: return "text";
-    case OutputFormat::kJson: return "json";
-    case OutputFormat::kSarif: return "sarif";
-    case OutputFormat::kJunit: return "junit";
-    case OutputFormat::kMarkdown: return "markdown";
+    case OutputFormat::kText:
+      return "text";
+    case OutputFormat::kJson:
+      return "json";
+    case OutputFormat::kSarif:
+      return "sarif";
+    case OutputFormat::kJunit:
+      return "junit";
+    case OutputFormat::kMarkdown:
+      return "markdown";
   }
   return "text";
 }
@@ -340,7 +347,8 @@ const std::vector<FlagSpec>& AllFlags() {
       {"--config", "", "FILE", "", "settings file (default: .meshproof.yaml beside the inputs)"},
       {"--fail-on", "", "LEVEL", "error warning info never",
        "exit 1 when a finding is at or above LEVEL (default: error, or failOn)"},
-      {"--suppress", "", "SPEC", "", "hide findings: CODE or CODE=kind/namespace/name (repeatable)"},
+      {"--suppress", "", "SPEC", "",
+       "hide findings: CODE or CODE=kind/namespace/name (repeatable)"},
       {"--intents", "", "FILE", "", "intents to check (allow/deny list, added to the config's)"},
       {"--solver-timeout-ms", "", "MS", "",
        "bound on each solver call (default 2000, or solverTimeoutMs); a timeout is MP9001"},
@@ -357,8 +365,7 @@ const std::vector<FlagSpec>& AllFlags() {
       {"--fail-on-grant", "", "", "", "exit 1 when the change grants any request"},
       {"--seed", "", "N", "", "random seed (default: the scenario's); same seed, same output"},
       {"--replications", "", "N", "", "independent replications (95% intervals across them)"},
-      {"--duration", "", "D", "",
-       "simulated time per replication, e.g. 10m (canary: the horizon)"},
+      {"--duration", "", "D", "", "simulated time per replication, e.g. 10m (canary: the horizon)"},
       {"--jobs", "", "N", "", "replications run in parallel (default: all cores)"},
   };
   return kFlags;
@@ -366,54 +373,78 @@ const std::vector<FlagSpec>& AllFlags() {
 
 const std::vector<CommandSpec>& AllCommands() {
   static const std::vector<CommandSpec> kCommands = {
-      {Command::kVerify, "verify", "PATH...", "every check of the diagnostic catalog",
-       Join({kOutputFlags, kLoadFlags,
+      {Command::kVerify,
+       "verify",
+       "PATH...",
+       "every check of the diagnostic catalog",
+       Join({kOutputFlags,
+             kLoadFlags,
              {"--fail-on", "--suppress", "--intents", "--solver-timeout-ms"}}),
        {"text", "json", "sarif", "junit"},
        {"meshproof verify deploy/",
         "meshproof verify -o sarif --output-file meshproof.sarif --fail-on warning deploy/"}},
-      {Command::kReach, "reach", "PATH...",
+      {Command::kReach,
+       "reach",
+       "PATH...",
        "who can reach what: every (source identity, Service, port) with what is allowed",
        Join({kOutputFlags, kLoadFlags, {"--include-deny"}}),
        {"text", "json"},
        {"meshproof reach deploy/", "meshproof reach -o json --include-deny deploy/"}},
-      {Command::kQuery, "query", "PATH...",
+      {Command::kQuery,
+       "query",
+       "PATH...",
        "may this identity send this request? allow, partial, deny or unknown, with a witness",
-       Join({kOutputFlags, kLoadFlags,
+       Join({kOutputFlags,
+             kLoadFlags,
              {"--from", "--to", "--to-identity", "--port", "--method", "--path", "--header",
               "--exact-headers", "--solver-timeout-ms"}}),
        {"text", "json"},
        {"meshproof query deploy/ --from shop/web --to shop/cart --method GET --path /items",
         "meshproof query deploy/ -n shop --from web --to-identity cart --port 8080"}},
-      {Command::kModel, "model", "PATH...", "the typed model as stable, sorted JSON",
+      {Command::kModel,
+       "model",
+       "PATH...",
+       "the typed model as stable, sorted JSON",
        Join({kOutputFlags, {"--namespace"}}),
        {"json"},
        {"meshproof model deploy/", "meshproof model --output-file model.json deploy/"}},
-      {Command::kDiff, "diff", "BASE NEW | --git REF PATH...",
+      {Command::kDiff,
+       "diff",
+       "BASE NEW | --git REF PATH...",
        "what a change does: granted and revoked requests, share changes, new findings",
-       Join({kOutputFlags, kLoadFlags,
+       Join({kOutputFlags,
+             kLoadFlags,
              {"--git", "--fail-on-grant", "--fail-on", "--suppress", "--solver-timeout-ms"}}),
        {"text", "json", "markdown", "sarif"},
        {"meshproof diff base/ new/ -o markdown",
         "meshproof diff --git origin/main deploy/ --fail-on-grant"}},
-      {Command::kSimulate, "simulate", "SCENARIO",
+      {Command::kSimulate,
+       "simulate",
+       "SCENARIO",
        "run a traffic scenario: per-edge SMI TrafficMetrics with 95% intervals",
        Join({kOutputFlags, kRunFlags}),
        {"text", "json"},
        {"meshproof simulate scenarios/payments/scenario.yaml",
         "meshproof simulate scenario.yaml -o json --seed 7 --replications 10 --duration 10m"}},
-      {Command::kCanary, "canary", "SCENARIO",
+      {Command::kCanary,
+       "canary",
+       "SCENARIO",
        "predict a Flagger canary rollout: outcome probabilities, timeline, failed requests",
        Join({kOutputFlags, kRunFlags}),
        {"text", "json"},
        {"meshproof canary scenarios/canary-denied/scenario.yaml",
         "meshproof canary scenario.yaml -o json --replications 200 --duration 30m"}},
-      {Command::kCodes, "codes", "[CODE]",
+      {Command::kCodes,
+       "codes",
+       "[CODE]",
        "the diagnostic catalog, or one code with a triggering example",
        {"--output", "--format", "--output-file", "--color", "--help"},
        {"text", "json"},
        {"meshproof codes", "meshproof codes MP3011"}},
-      {Command::kCompletion, "completion", "bash|zsh|fish", "print a shell completion script",
+      {Command::kCompletion,
+       "completion",
+       "bash|zsh|fish",
+       "print a shell completion script",
        {"--help"},
        {"text"},
        {"source <(meshproof completion bash)",
@@ -455,7 +486,8 @@ StatusOr<Request> ParseCommandLine(const std::vector<std::string>& args) {
   }
   const CommandSpec* c = FindCommand(positionals[0]);
   if (c == nullptr) {
-    return Usage("unknown command '" + positionals[0] + "'" + Suggest(positionals[0], CommandNames()) +
+    return Usage("unknown command '" + positionals[0] + "'" +
+                 Suggest(positionals[0], CommandNames()) +
                  " (commands: " + JoinWords(CommandNames()) + ")");
   }
   r.command = c->command;

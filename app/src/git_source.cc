@@ -1,11 +1,11 @@
 #include "git_source.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace meshproof::app {
 namespace {
@@ -35,14 +35,17 @@ StatusOr<std::string> Run(const std::vector<std::string>& argv) {
   std::string stdout_text, stderr_text;
   char buf[65536];
   // Read stdout fully, then stderr (git's stderr is short); avoids deadlock for large blobs.
-  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) stdout_text.append(buf, static_cast<std::size_t>(n));
-  for (ssize_t n; (n = read(err[0], buf, sizeof buf)) > 0;) stderr_text.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;)
+    stdout_text.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = read(err[0], buf, sizeof buf)) > 0;)
+    stderr_text.append(buf, static_cast<std::size_t>(n));
   close(out[0]);
   close(err[0]);
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return Status::InvalidArgument("git is not installed");
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+      return Status::InvalidArgument("git is not installed");
     std::string first = stderr_text.substr(0, stderr_text.find('\n'));
     return Status::InvalidArgument(first.empty() ? "git failed" : first);
   }
@@ -51,11 +54,13 @@ StatusOr<std::string> Run(const std::vector<std::string>& argv) {
 
 bool IsManifest(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (ext != ".yaml" && ext != ".yml" && ext != ".json") return false;
   for (const auto& part : p) {
     std::string s = part.string();
-    if (!s.empty() && s[0] == '.' && s != "." && s != "..") return false;  // hidden, as folder loads skip
+    if (!s.empty() && s[0] == '.' && s != "." && s != "..")
+      return false;  // hidden, as folder loads skip
   }
   return true;
 }
@@ -78,7 +83,8 @@ StatusOr<LoadResult> LoadFromGit(const std::string& ref, const std::vector<std::
     if (ec || rel.empty() || *rel.begin() == "..") {
       return Status::InvalidArgument("diff --git: '" + p + "' is outside the repository " + root);
     }
-    auto listing = Run({"git", "-C", root, "ls-tree", "-r", "--name-only", "--full-tree", ref, "--", rel.string()});
+    auto listing = Run({"git", "-C", root, "ls-tree", "-r", "--name-only", "--full-tree", ref, "--",
+                        rel.string()});
     if (!listing.ok()) return Status::InvalidArgument("diff --git: " + listing.status().message());
     std::istringstream lines(*listing);
     std::vector<std::string> files;

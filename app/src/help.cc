@@ -32,8 +32,8 @@ const char* kExitCodes =
     "2 could not run (bad flags, unreadable input, bad configuration), 3 query unknown.\n";
 
 std::string CommandHelp(const CommandSpec& c) {
-  std::string out = std::string("meshproof ") + c.name + " - " + c.summary + "\n\nUsage:\n  meshproof " +
-                    c.name + " " + c.args + " [flags]\n\nFlags:\n";
+  std::string out = std::string("meshproof ") + c.name + " - " + c.summary +
+                    "\n\nUsage:\n  meshproof " + c.name + " " + c.args + " [flags]\n\nFlags:\n";
   for (const std::string& name : c.flags) {
     const FlagSpec& f = Flag(name);
     std::string help = f.help;
@@ -84,9 +84,12 @@ std::string Bash() {
 std::string Escape(std::string s) {
   std::string out;
   for (char c : s) {
-    if (c == '\'' ) out += "'\\''";
-    else if (c == '[' || c == ']' || c == ':') out += std::string("\\") + c;
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else if (c == '[' || c == ']' || c == ':')
+      out += std::string("\\") + c;
+    else
+      out += c;
   }
   return out;
 }
@@ -95,7 +98,8 @@ std::string Zsh() {
   std::string out =
       "#compdef meshproof\n# zsh completion for meshproof (meshproof completion zsh)\n"
       "_meshproof() {\n  local -a commands\n  commands=(\n";
-  for (const auto& c : AllCommands()) out += std::string("    '") + c.name + ":" + Escape(c.summary) + "'\n";
+  for (const auto& c : AllCommands())
+    out += std::string("    '") + c.name + ":" + Escape(c.summary) + "'\n";
   out +=
       "  )\n  if (( CURRENT == 2 )); then _describe command commands; return; fi\n"
       "  case $words[2] in\n";
@@ -104,7 +108,8 @@ std::string Zsh() {
     for (const auto& name : c.flags) {
       const FlagSpec& f = Flag(name);
       std::string action = f.value[0] == '\0' ? "" : std::string(":") + f.value + ":";
-      if (f.value[0] != '\0') action += f.choices[0] != '\0' ? std::string("(") + f.choices + ")" : "_files";
+      if (f.value[0] != '\0')
+        action += f.choices[0] != '\0' ? std::string("(") + f.choices + ")" : "_files";
       out += std::string(" '") + f.name + "[" + Escape(f.help) + "]" + action + "'";
       if (f.short_name[0] != '\0') {
         out += std::string(" '") + f.short_name + "[" + Escape(f.help) + "]" + action + "'";

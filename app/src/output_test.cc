@@ -1,15 +1,14 @@
 // --output-file: atomic writes, descriptors, symlinks, devices, and never over an input.
 #include "meshproof/app/output.h"
 
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace meshproof::app {
 namespace {

@@ -142,9 +142,10 @@ std::string ReachText(const RouteGraph& g, const std::vector<ReachEntry>& matrix
 }
 
 std::string QueryText(const QueryAnswer& a) {
-  std::string out = a.unknown ? std::string("unknown (the solver could not decide; proved so far: ") +
-                                    VerdictName(a.verdict) + ")"
-                              : std::string(VerdictName(a.verdict));
+  std::string out = a.unknown
+                        ? std::string("unknown (the solver could not decide; proved so far: ") +
+                              VerdictName(a.verdict) + ")"
+                        : std::string(VerdictName(a.verdict));
   if (a.verdict == Verdict::kPartial) {
     out += " (" + PercentText(a.denied_share) + " of these requests are denied)";
   }

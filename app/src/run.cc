@@ -1,11 +1,12 @@
 #include "meshproof/app/run.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 
 #include "git_source.h"
+#include "run_internal.h"
+#include <unistd.h>
+
 #include "meshproof/app/commands.h"
 #include "meshproof/app/render_text.h"
 #include "meshproof/app/settings.h"
@@ -15,7 +16,6 @@
 #include "meshproof/solver/diff.h"
 #include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
-#include "run_internal.h"
 
 namespace meshproof::app {
 namespace {
@@ -62,7 +62,8 @@ json VerifyJson(const Request& req, const Settings& s, const Diagnostics& diags,
                   {"suppressed", suppressed},
                   {"skipped", r.model.skipped}};
   j["diagnostics"] = json::array();
-  for (const Diagnostic& d : diags.items()) j["diagnostics"].push_back(DiagnosticToJson(d, r.sources));
+  for (const Diagnostic& d : diags.items())
+    j["diagnostics"].push_back(DiagnosticToJson(d, r.sources));
   // Findings that share a root cause, each instance listed under its group.
   j["groups"] = json::array();
   for (const FindingGroup& g : GroupFindings(diags.items())) {
@@ -131,7 +132,8 @@ StatusOr<QueryRequest> ResolveQueryNames(const Request& req) {
   auto resolve = [&](const char* flag, std::string* text) -> Status {
     if (text->empty()) return Status::Ok();
     auto n = NamespacedName::Parse(*text, req.namespace_);
-    if (!n) return Status::InvalidArgument(std::string(flag) + " '" + *text + "' is not NAMESPACE/NAME");
+    if (!n)
+      return Status::InvalidArgument(std::string(flag) + " '" + *text + "' is not NAMESPACE/NAME");
     *text = n->str();
     return Status::Ok();
   };
@@ -223,9 +225,11 @@ Outcome RunDiff(const Request& req) {
   }
   const bool granted =
       std::any_of(d.slices.begin(), d.slices.end(), [](const SliceChange& s) { return s.granted; });
-  const bool regressions = std::any_of(d.new_findings.begin(), d.new_findings.end(), [&](const FindingRef& f) {
-    return settings->fail_on && ParseSeverity(f.severity).value_or(Severity::kInfo) >= *settings->fail_on;
-  });
+  const bool regressions =
+      std::any_of(d.new_findings.begin(), d.new_findings.end(), [&](const FindingRef& f) {
+        return settings->fail_on &&
+               ParseSeverity(f.severity).value_or(Severity::kInfo) >= *settings->fail_on;
+      });
   out.exit_code = (req.fail_on_grant && granted) || regressions ? kExitFindings : kExitClean;
   return out;
 }
@@ -285,7 +289,8 @@ Outcome RunLoaded(const Request& request, LoadResult loaded) {
     case Command::kModel:
       return RunModel(request, loaded);
     default:
-      return CannotRun(std::string(CommandName(request.command)) + " does not run on loaded manifests");
+      return CannotRun(std::string(CommandName(request.command)) +
+                       " does not run on loaded manifests");
   }
 }
 

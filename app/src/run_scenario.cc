@@ -1,12 +1,13 @@
 // simulate and canary: scenario files in, TrafficMetrics or a canary prediction out.
 #include <optional>
 
+#include "run_internal.h"
+
 #include "meshproof/engine/render.h"
 #include "meshproof/simulator/canary.h"
 #include "meshproof/simulator/render.h"
 #include "meshproof/simulator/scenario.h"
 #include "meshproof/simulator/simulation.h"
-#include "run_internal.h"
 
 namespace meshproof::app {
 namespace {

@@ -30,8 +30,7 @@ StatusOr<std::optional<Severity>> ParseFailOn(const std::string& value, const st
 
 StatusOr<ProfileId> ParseProfile(const std::string& value, const std::string& where) {
   if (auto p = ParseProfileName(value)) return *p;
-  return Status::InvalidArgument(where + " must be " + ProfileNameList() + ", not '" + value +
-                                 "'");
+  return Status::InvalidArgument(where + " must be " + ProfileNameList() + ", not '" + value + "'");
 }
 
 // Intents point into their file: register it once so findings can name and quote it.
@@ -46,8 +45,8 @@ void RegisterIntentFiles(const std::string& config_path, std::size_t from_config
   };
   for (std::size_t i = 0; i < config->intents.size(); ++i) {
     const bool in_config = i < from_config;
-    config->intents[i].loc.file = file_id(in_config ? config_path : intents_path,
-                                          in_config ? config->text : intents_text);
+    config->intents[i].loc.file =
+        file_id(in_config ? config_path : intents_path, in_config ? config->text : intents_text);
   }
 }
 

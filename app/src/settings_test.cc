@@ -1,12 +1,11 @@
 // Settings precedence: flag > .meshproof.yaml > default, for every front door.
 #include "meshproof/app/settings.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace meshproof::app {
 namespace {

@@ -29,7 +29,8 @@ StatusOr<Intent> ParseIntent(const Node* item, const std::string& name, FileId f
     return Bad(name, item, "an intent is a map with one key, allow or deny");
   }
   const std::string kind = item->Key(0)->value;
-  if (kind != "allow" && kind != "deny") return Bad(name, item->Key(0), "intent must be allow or deny, not '" + kind + "'");
+  if (kind != "allow" && kind != "deny")
+    return Bad(name, item->Key(0), "intent must be allow or deny, not '" + kind + "'");
   const Node* body = item->Value(0);
   if (!body->IsMap()) return Bad(name, body, kind + ": expected a map {from, to, ...}");
   Intent in;
@@ -43,8 +44,8 @@ StatusOr<Intent> ParseIntent(const Node* item, const std::string& name, FileId f
       if (!s) return Bad(name, v, key + ": expected a string");
       return *s;
     };
-    if (key == "from" || key == "to" || key == "to-identity" || key == "toIdentity" || key == "method" ||
-        key == "path") {
+    if (key == "from" || key == "to" || key == "to-identity" || key == "toIdentity" ||
+        key == "method" || key == "path") {
       auto s = need();
       if (!s.ok()) return s.status();
       if (key == "from") in.from = *s;
@@ -53,7 +54,8 @@ StatusOr<Intent> ParseIntent(const Node* item, const std::string& name, FileId f
       if (key == "method") in.method = *s;
       if (key == "path") in.path = *s;
     } else if (key == "port") {
-      if (!v->IsScalar() || v->Type() != yaml::ScalarType::kInt) return Bad(name, v, "port: expected an integer");
+      if (!v->IsScalar() || v->Type() != yaml::ScalarType::kInt)
+        return Bad(name, v, "port: expected an integer");
       in.port = std::stoi(v->value);
     } else if (key == "except") {
       if (!v->IsSeq()) return Bad(name, v, "except: expected a list of ns/serviceaccount");
@@ -70,13 +72,17 @@ StatusOr<Intent> ParseIntent(const Node* item, const std::string& name, FileId f
         in.headers.emplace_back(v->Key(k)->value, *s);
       }
     } else {
-      return Bad(name, body->Key(i), "unknown intent field '" + key +
-                                         "' (from, to, to-identity, except, port, method, path, headers)");
+      return Bad(name, body->Key(i),
+                 "unknown intent field '" + key +
+                     "' (from, to, to-identity, except, port, method, path, headers)");
     }
   }
-  if (in.from.empty()) return Bad(name, body, kind + ": 'from' is required (ns/serviceaccount or \"*\")");
+  if (in.from.empty())
+    return Bad(name, body, kind + ": 'from' is required (ns/serviceaccount or \"*\")");
   if (in.to.empty() == in.to_identity.empty()) {
-    return Bad(name, body, kind + ": give exactly one of 'to' (ns/service) or 'to-identity' (ns/serviceaccount)");
+    return Bad(
+        name, body,
+        kind + ": give exactly one of 'to' (ns/service) or 'to-identity' (ns/serviceaccount)");
   }
   for (const std::string* ref : {&in.from, &in.to, &in.to_identity}) {
     if (!ref->empty() && *ref != "*" && ref->find('/') == std::string::npos) {
@@ -92,7 +98,8 @@ StatusOr<Intent> ParseIntent(const Node* item, const std::string& name, FileId f
   return in;
 }
 
-StatusOr<std::vector<Intent>> ParseIntentList(const Node* list, const std::string& name, FileId file) {
+StatusOr<std::vector<Intent>> ParseIntentList(const Node* list, const std::string& name,
+                                              FileId file) {
   if (!list->IsSeq()) return Bad(name, list, "intents: expected a list");
   std::vector<Intent> out;
   for (const Node* item : list->children) {
@@ -104,7 +111,8 @@ StatusOr<std::vector<Intent>> ParseIntentList(const Node* list, const std::strin
 }
 
 // Parses the single document of a configuration file; syntax errors become a Status.
-StatusOr<const Node*> ParseOne(const std::string& text, const std::string& name, yaml::ParsedFile* parsed) {
+StatusOr<const Node*> ParseOne(const std::string& text, const std::string& name,
+                               yaml::ParsedFile* parsed) {
   Diagnostics diags;
   yaml::ParseFile(text, 0, yaml::ParseLimits{}, parsed, &diags);
   if (!diags.empty()) {
@@ -112,7 +120,8 @@ StatusOr<const Node*> ParseOne(const std::string& text, const std::string& name,
     return Status::InvalidArgument(name + ":" + std::to_string(d.location.line) + ":" +
                                    std::to_string(d.location.column) + ": " + d.message);
   }
-  if (parsed->documents.empty() || parsed->documents[0].root == nullptr) return static_cast<const Node*>(nullptr);
+  if (parsed->documents.empty() || parsed->documents[0].root == nullptr)
+    return static_cast<const Node*>(nullptr);
   return parsed->documents[0].root;
 }
 
@@ -140,7 +149,8 @@ StatusOr<Suppression> Suppression::Parse(const std::string& text) {
     auto a = obj.find('/');
     auto b = obj.find('/', a == std::string::npos ? a : a + 1);
     if (a == std::string::npos || b == std::string::npos) {
-      return Status::InvalidArgument("suppression '" + text + "': expected CODE=kind/namespace/name");
+      return Status::InvalidArgument("suppression '" + text +
+                                     "': expected CODE=kind/namespace/name");
     }
     s.object = ObjectRef{obj.substr(0, a), obj.substr(a + 1, b - a - 1), obj.substr(b + 1)};
   }
@@ -153,8 +163,8 @@ StatusOr<Suppression> Suppression::Parse(const std::string& text) {
 bool Suppression::Matches(const Diagnostic& d) const {
   if (d.code != code) return false;
   if (!object) return true;
-  return d.resource && d.resource->kind == object->kind && d.resource->namespace_ == object->namespace_ &&
-         d.resource->name == object->name;
+  return d.resource && d.resource->kind == object->kind &&
+         d.resource->namespace_ == object->namespace_ && d.resource->name == object->name;
 }
 
 StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
@@ -176,10 +186,12 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       c.profile = *s;
     } else if (key == "failOn" || key == "fail-on") {
       auto s = Str(v);
-      if (!s || (*s != "never" && !ParseSeverity(*s))) return Bad(name, v, "failOn: expected error, warning, info or never");
+      if (!s || (*s != "never" && !ParseSeverity(*s)))
+        return Bad(name, v, "failOn: expected error, warning, info or never");
       c.fail_on = *s;
     } else if (key == "requireWeightSum") {
-      if (!v->IsScalar() || (v->Type() != yaml::ScalarType::kInt && v->Type() != yaml::ScalarType::kFloat)) {
+      if (!v->IsScalar() ||
+          (v->Type() != yaml::ScalarType::kInt && v->Type() != yaml::ScalarType::kFloat)) {
         return Bad(name, v, "requireWeightSum: expected a number");
       }
       c.require_weight_sum = std::stod(v->value);
@@ -187,7 +199,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       if (!v->IsScalar() || v->Type() != yaml::ScalarType::kInt || std::stol(v->value) < 1) {
         return Bad(name, v, key + ": expected a positive integer");
       }
-      if (key == "solverTimeoutMs") c.solver_timeout_ms = static_cast<unsigned>(std::stoul(v->value));
+      if (key == "solverTimeoutMs")
+        c.solver_timeout_ms = static_cast<unsigned>(std::stoul(v->value));
       if (key == "overBroadSources") c.over_broad_sources = std::stoi(v->value);
     } else if (key == "severity") {
       if (!v->IsMap()) return Bad(name, v, "severity: expected a map CODE: error|warning|info|off");
@@ -204,7 +217,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
         }
       }
     } else if (key == "suppress") {
-      if (!v->IsSeq()) return Bad(name, v, "suppress: expected a list of CODE or CODE=kind/namespace/name");
+      if (!v->IsSeq())
+        return Bad(name, v, "suppress: expected a list of CODE or CODE=kind/namespace/name");
       for (const Node* e : v->children) {
         auto s = Str(e);
         if (!s) return Bad(name, e, "suppress: expected strings");
@@ -217,8 +231,10 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       if (!in.ok()) return in.status();
       c.intents = std::move(*in);
     } else {
-      return Bad(name, r->Key(i), "unknown setting '" + key +
-                                      "' (profile, failOn, requireWeightSum, solverTimeoutMs, overBroadSources, severity, suppress, intents)");
+      return Bad(name, r->Key(i),
+                 "unknown setting '" + key +
+                     "' (profile, failOn, requireWeightSum, solverTimeoutMs, overBroadSources, "
+                     "severity, suppress, intents)");
     }
   }
   return c;

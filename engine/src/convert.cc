@@ -7,8 +7,9 @@
 #include <optional>
 #include <set>
 
-#include "meshproof/engine/quantity.h"
 #include "schemas.h"
+
+#include "meshproof/engine/quantity.h"
 
 namespace meshproof {
 namespace {
@@ -71,8 +72,8 @@ std::vector<const Node*> Items(const Node* n) {
 bool IsDnsLabel(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   for (char c : s) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
       return false;
     }
   }
@@ -148,9 +149,9 @@ class ObjectConverter {
     if (api_version_.empty()) {
       int v = InferVersion(k);
       inferred_ = true;
-      Report(DiagCode::MP0003, av ? av : obj_, "apiVersion",
-             "apiVersion missing; read as " + group + "/" + VersionName(v) + " (" + infer_why_ +
-                 ")");
+      Report(
+          DiagCode::MP0003, av ? av : obj_, "apiVersion",
+          "apiVersion missing; read as " + group + "/" + VersionName(v) + " (" + infer_why_ + ")");
       return v;
     }
     std::string g, ver;
@@ -177,8 +178,8 @@ class ObjectConverter {
     if (g != group) {
       int use = known ? v : versions.back();
       Report(DiagCode::MP0003, av, "apiVersion",
-             kind_ + " belongs to API group " + group + ", not " + g + "; read as " + group +
-                 "/" + VersionName(use));
+             kind_ + " belongs to API group " + group + ", not " + g + "; read as " + group + "/" +
+                 VersionName(use));
       return use;
     }
     if (!known) {
@@ -277,7 +278,8 @@ class ObjectConverter {
       std::size_t start = 0;
       while (s != nullptr && start <= p.size()) {
         std::size_t dot = p.find('.', start);
-        std::string part = p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        std::string part =
+            p.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         if (auto br = part.find('['); br != std::string::npos) part = part.substr(0, br);
         const schema::Schema* f = s->Field(part);
         if (f == nullptr) return false;
@@ -353,7 +355,8 @@ class ObjectConverter {
       }
     };
     walk(obj_, 0);
-    mix(prefix_.empty() ? "" : "\x03");  // the List envelope does not matter, but keep objects apart
+    mix(prefix_.empty() ? ""
+                        : "\x03");  // the List envelope does not matter, but keep objects apart
     meta_.content_hash = hash;
     std::sort(out.begin(), out.end(),
               [](const FieldLocation& a, const FieldLocation& b) { return a.path < b.path; });
@@ -371,8 +374,9 @@ class ObjectConverter {
     if (!name || name->empty()) {
       if (md && !Child(md, "name") && Child(md, "generateName")) {
         Report(DiagCode::MP0002, md, "metadata.name",
-               kind_ + " uses generateName; meshproof needs a fixed metadata.name to resolve "
-                       "references, object ignored");
+               kind_ +
+                   " uses generateName; meshproof needs a fixed metadata.name to resolve "
+                   "references, object ignored");
       } else if (md == nullptr || !Child(md, "name")) {
         Report(DiagCode::MP0002, md ? md : obj_, "metadata.name",
                kind_ + " has no metadata.name; object ignored");
@@ -477,8 +481,7 @@ class ObjectConverter {
           }
           if (tt.port && (*tt.port < 1 || *tt.port > 65535)) {
             Report(DiagCode::MP0002, port, bp + "destination.port",
-                   bp + "destination.port: " + std::to_string(*tt.port) +
-                       " is outside 1-65535");
+                   bp + "destination.port: " + std::to_string(*tt.port) + " is outside 1-65535");
             tt.port.reset();
           }
         }
@@ -547,7 +550,8 @@ class ObjectConverter {
             }
             for (std::size_t k = 0; k < h->MapSize(); ++k) {
               if (auto v = String(h->Value(k))) {
-                hm.headers.push_back({h->Key(k)->value, *v, At(h->Key(k), mp + ".headers." + h->Key(k)->value)});
+                hm.headers.push_back(
+                    {h->Key(k)->value, *v, At(h->Key(k), mp + ".headers." + h->Key(k)->value)});
               }
             }
           } else if (h->IsSeq()) {
@@ -559,8 +563,9 @@ class ObjectConverter {
               if (auto v = String(e->Value(0))) {
                 // Duplicate names across entries collapse, last wins, as in smi-sdk-go.
                 auto& hs = hm.headers;
-                hs.erase(std::remove_if(hs.begin(), hs.end(),
-                                        [&](const HeaderMatch& x) { return x.name == e->Key(0)->value; }),
+                hs.erase(std::remove_if(
+                             hs.begin(), hs.end(),
+                             [&](const HeaderMatch& x) { return x.name == e->Key(0)->value; }),
                          hs.end());
                 hs.push_back({e->Key(0)->value, *v, At(e, hp)});
               }
@@ -650,7 +655,8 @@ class ObjectConverter {
   std::optional<QuantityValue> ReadWeight(const Node* w, int version, const std::string& path) {
     ScalarType t = w->Type();
     if (version == 1) {
-      if (t != ScalarType::kInt && t != ScalarType::kFloat && t != ScalarType::kString) return std::nullopt;
+      if (t != ScalarType::kInt && t != ScalarType::kFloat && t != ScalarType::kString)
+        return std::nullopt;
       auto q = ParseQuantity(w->value);
       if (!q) {
         Report(DiagCode::MP0002, w, path,
@@ -687,14 +693,16 @@ class ObjectConverter {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.2f%%", b.share * 100);
       shares += b.service + " " + b.weight_text + " = " + buf;
-      if (!b.weight_text.empty() && std::isalpha(static_cast<unsigned char>(b.weight_text.back()))) {
+      if (!b.weight_text.empty() &&
+          std::isalpha(static_cast<unsigned char>(b.weight_text.back()))) {
         suffixed = true;
       }
     }
     std::string msg = "v1alpha1 weights are Kubernetes quantities; effective shares: " + shares;
     if (suffixed) {
-      msg += " (smi-sdk-go's conversion to v1alpha2 reads the digits instead, e.g. 500m as 500, "
-             "which changes these shares)";
+      msg +=
+          " (smi-sdk-go's conversion to v1alpha2 reads the digits instead, e.g. 500m as 500, "
+          "which changes these shares)";
     }
     const Node* backends = Child(Child(obj_, "spec"), "backends");
     Report(DiagCode::MP3013, backends ? backends : obj_, "spec.backends", std::move(msg));
@@ -874,11 +882,11 @@ void Deduplicate(std::vector<T>* objects, const SourceSet& sources, Diagnostics*
     if (inserted) continue;
     const ObjectMeta& first = (*objects)[it->second].meta;
     std::string where = Where(first.loc, m.loc, sources);
-    Diagnostic& d = diags->Report(
-        DiagCode::MP0005, m.loc,
-        "duplicate " + m.kind + " " + (m.namespace_.empty() ? "" : m.namespace_ + "/") + m.name +
-            " (also defined at " + where + "); the later definition wins",
-        m.ref());
+    Diagnostic& d = diags->Report(DiagCode::MP0005, m.loc,
+                                  "duplicate " + m.kind + " " +
+                                      (m.namespace_.empty() ? "" : m.namespace_ + "/") + m.name +
+                                      " (also defined at " + where + "); the later definition wins",
+                                  m.ref());
     d.related.push_back(first.ref());
     drop[it->second] = true;
     it->second = i;
@@ -925,7 +933,8 @@ void FinalizeModel(MeshModel* m, const SourceSet& sources, Diagnostics* diags) {
       first_use[ns] = loc;
     }
   };
-  m->ForEachMeta([&](const ObjectMeta& meta) { use(meta.namespace_, meta.loc); });  // Namespaces have none
+  m->ForEachMeta(
+      [&](const ObjectMeta& meta) { use(meta.namespace_, meta.loc); });  // Namespaces have none
   for (const auto& x : m->traffic_targets) {
     use(x.destination.namespace_, x.destination.loc);
     for (const auto& s : x.sources) use(s.namespace_, s.loc);

@@ -1,8 +1,7 @@
 // Conversion tests: what the typed model contains for each kind and SMI version
 // (Extraction), and what is reported (Diagnostics). Table-driven where the shape allows.
-#include <gtest/gtest.h>
-
 #include "test_util.h"
+#include <gtest/gtest.h>
 
 namespace meshproof {
 namespace {
@@ -45,30 +44,32 @@ TEST_P(TrafficTargetExtraction, SameModelForEveryVersion) {
 
 INSTANTIATE_TEST_SUITE_P(
     Versions, TrafficTargetExtraction,
-    ::testing::Values(
-        TargetCase{"v1alpha1", R"(apiVersion: access.smi-spec.io/v1alpha1
+    ::testing::Values(TargetCase{"v1alpha1", R"(apiVersion: access.smi-spec.io/v1alpha1
 kind: TrafficTarget
 metadata: {name: tt, namespace: ns}
 destination: {kind: ServiceAccount, name: dest, namespace: ns, port: 8080}
 specs: [{kind: HTTPRouteGroup, name: routes, matches: [m]}]
 sources: [{kind: ServiceAccount, name: src, namespace: ns}]
-)", 8080, 1, 1},
-        TargetCase{"v1alpha2", R"(apiVersion: access.smi-spec.io/v1alpha2
+)",
+                                 8080, 1, 1},
+                      TargetCase{"v1alpha2", R"(apiVersion: access.smi-spec.io/v1alpha2
 kind: TrafficTarget
 metadata: {name: tt, namespace: ns}
 spec:
   destination: {kind: ServiceAccount, name: dest, namespace: ns, port: 8080}
   rules: [{kind: HTTPRouteGroup, name: routes, matches: [m]}]
   sources: [{kind: ServiceAccount, name: src, namespace: ns}]
-)", 8080, 1, 1},
-        TargetCase{"v1alpha3", R"(apiVersion: access.smi-spec.io/v1alpha3
+)",
+                                 8080, 1, 1},
+                      TargetCase{"v1alpha3", R"(apiVersion: access.smi-spec.io/v1alpha3
 kind: TrafficTarget
 metadata: {name: tt, namespace: ns}
 spec:
   destination: {kind: ServiceAccount, name: dest, namespace: ns}
   rules: [{kind: HTTPRouteGroup, name: routes, matches: [m]}, {kind: UDPRoute, name: u}]
   sources: [{kind: ServiceAccount, name: src, namespace: ns}]
-)", std::nullopt, 2, 1}),
+)",
+                                 std::nullopt, 2, 1}),
     [](const auto& tp) { return std::string(tp.param.name); });
 
 TEST(TrafficTargetDiagnostics, PortRemovedInV1alpha3IsPrunedNotUsed) {
@@ -86,7 +87,8 @@ spec:
   const Diagnostic& d = r.diagnostics.items()[0];
   EXPECT_EQ(d.location.path, "spec.destination.port");
   EXPECT_EQ(d.location.line, 5u);
-  EXPECT_NE(d.message.find("v1alpha1 (as destination.port), v1alpha2"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("v1alpha1 (as destination.port), v1alpha2"), std::string::npos)
+      << d.message;
   // Source without namespace defaults to the TrafficTarget's.
   EXPECT_EQ(r.model.traffic_targets[0].sources[0].namespace_, "ns");
   EXPECT_TRUE(r.model.traffic_targets[0].sources[0].namespace_defaulted);
@@ -176,23 +178,24 @@ TEST_P(HTTPRouteGroupExtraction, MatchesAndHeaders) {
 
 INSTANTIATE_TEST_SUITE_P(
     Versions, HTTPRouteGroupExtraction,
-    ::testing::Values(
-        HrgCase{"v1alpha1", R"(apiVersion: specs.smi-spec.io/v1alpha1
+    ::testing::Values(HrgCase{"v1alpha1", R"(apiVersion: specs.smi-spec.io/v1alpha1
 kind: HTTPRouteGroup
 metadata: {name: g}
 matches:
 - {name: a, pathRegex: "/api/.*", methods: [GET, POST]}
 - {name: b}
-)", HeaderForm::kNone, false},
-        HrgCase{"v1alpha2_map", R"(apiVersion: specs.smi-spec.io/v1alpha2
+)",
+                              HeaderForm::kNone, false},
+                      HrgCase{"v1alpha2_map", R"(apiVersion: specs.smi-spec.io/v1alpha2
 kind: HTTPRouteGroup
 metadata: {name: g}
 matches:
 - {name: a, pathRegex: "/api/.*", methods: [GET, POST]}
 - name: b
   headers: {user-agent: ".*Android.*"}
-)", HeaderForm::kMap, true},
-        HrgCase{"v1alpha3_list", R"(apiVersion: specs.smi-spec.io/v1alpha3
+)",
+                              HeaderForm::kMap, true},
+                      HrgCase{"v1alpha3_list", R"(apiVersion: specs.smi-spec.io/v1alpha3
 kind: HTTPRouteGroup
 metadata: {name: g}
 spec:
@@ -201,8 +204,9 @@ spec:
   - name: b
     headers:
     - user-agent: ".*Android.*"
-)", HeaderForm::kList, false},
-        HrgCase{"v1alpha4_map", R"(apiVersion: specs.smi-spec.io/v1alpha4
+)",
+                              HeaderForm::kList, false},
+                      HrgCase{"v1alpha4_map", R"(apiVersion: specs.smi-spec.io/v1alpha4
 kind: HTTPRouteGroup
 metadata: {name: g}
 spec:
@@ -211,7 +215,8 @@ spec:
   - name: b
     headers:
       user-agent: ".*Android.*"
-)", HeaderForm::kMap, true}),
+)",
+                              HeaderForm::kMap, true}),
     [](const auto& tp) { return std::string(tp.param.name); });
 
 TEST(HTTPRouteGroupDiagnostics, HeaderListEntryWithTwoKeysIsSchemaError) {
@@ -288,18 +293,29 @@ TEST_P(L4RouteExtraction, Ports) {
 INSTANTIATE_TEST_SUITE_P(
     Versions, L4RouteExtraction,
     ::testing::Values(
-        L4Case{"tcp_v1alpha1", "apiVersion: specs.smi-spec.io/v1alpha1\nkind: TCPRoute\nmetadata: {name: t}\n",
-               L4Protocol::kTcp, {}},
-        L4Case{"tcp_v1alpha2", "apiVersion: specs.smi-spec.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: t}\n",
-               L4Protocol::kTcp, {}},
-        L4Case{"tcp_v1alpha3", "apiVersion: specs.smi-spec.io/v1alpha3\nkind: TCPRoute\nmetadata: {name: t}\nspec: {}\n",
-               L4Protocol::kTcp, {}},
-        L4Case{"tcp_v1alpha4", "apiVersion: specs.smi-spec.io/v1alpha4\nkind: TCPRoute\nmetadata: {name: t}\n"
-                               "spec: {matches: {ports: [8301, 8302]}}\n",
-               L4Protocol::kTcp, {8301, 8302}},
-        L4Case{"udp_v1alpha4", "apiVersion: specs.smi-spec.io/v1alpha4\nkind: UDPRoute\nmetadata: {name: t}\n"
-                               "spec: {matches: {ports: []}}\n",
-               L4Protocol::kUdp, {}}),
+        L4Case{"tcp_v1alpha1",
+               "apiVersion: specs.smi-spec.io/v1alpha1\nkind: TCPRoute\nmetadata: {name: t}\n",
+               L4Protocol::kTcp,
+               {}},
+        L4Case{"tcp_v1alpha2",
+               "apiVersion: specs.smi-spec.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: t}\n",
+               L4Protocol::kTcp,
+               {}},
+        L4Case{"tcp_v1alpha3",
+               "apiVersion: specs.smi-spec.io/v1alpha3\nkind: TCPRoute\nmetadata: {name: t}\nspec: "
+               "{}\n",
+               L4Protocol::kTcp,
+               {}},
+        L4Case{"tcp_v1alpha4",
+               "apiVersion: specs.smi-spec.io/v1alpha4\nkind: TCPRoute\nmetadata: {name: t}\n"
+               "spec: {matches: {ports: [8301, 8302]}}\n",
+               L4Protocol::kTcp,
+               {8301, 8302}},
+        L4Case{"udp_v1alpha4",
+               "apiVersion: specs.smi-spec.io/v1alpha4\nkind: UDPRoute\nmetadata: {name: t}\n"
+               "spec: {matches: {ports: []}}\n",
+               L4Protocol::kUdp,
+               {}}),
     [](const auto& tp) { return std::string(tp.param.name); });
 
 TEST(L4RouteDiagnostics, UdpRouteWithoutMatchesAndUnknownField) {
@@ -314,14 +330,16 @@ spec:
 }
 
 TEST(L4RouteDiagnostics, UdpRouteDoesNotExistBeforeV1alpha4) {
-  LoadResult r = LoadYaml("apiVersion: specs.smi-spec.io/v1alpha3\nkind: UDPRoute\nmetadata: {name: u}\n");
+  LoadResult r =
+      LoadYaml("apiVersion: specs.smi-spec.io/v1alpha3\nkind: UDPRoute\nmetadata: {name: u}\n");
   ASSERT_EQ(r.diagnostics.Count(DiagCode::MP0003), 1u) << DiagSummary(r);
   EXPECT_EQ(r.model.l4_routes.size(), 1u);
 }
 
 TEST(L4RouteDiagnostics, PortOutOfRange) {
-  LoadResult r = LoadYaml("apiVersion: specs.smi-spec.io/v1alpha4\nkind: TCPRoute\nmetadata: {name: t}\n"
-                          "spec: {matches: {ports: [0, 70000, 80]}}\n");
+  LoadResult r = LoadYaml(
+      "apiVersion: specs.smi-spec.io/v1alpha4\nkind: TCPRoute\nmetadata: {name: t}\n"
+      "spec: {matches: {ports: [0, 70000, 80]}}\n");
   EXPECT_EQ(r.diagnostics.Count(DiagCode::MP0002), 2u) << DiagSummary(r);
   EXPECT_EQ(r.model.l4_routes[0].ports, std::vector<int>{80});
 }
@@ -343,8 +361,8 @@ TEST_P(TrafficSplitWeights, SharesAreExact) {
   const SplitCase& c = GetParam();
   std::string yaml = std::string("apiVersion: split.smi-spec.io/") + c.version +
                      "\nkind: TrafficSplit\nmetadata: {name: s, namespace: ns}\nspec:\n"
-                     "  service: root\n  backends:\n  - {service: a, weight: " + c.w1 +
-                     "}\n  - {service: b, weight: " + c.w2 + "}\n";
+                     "  service: root\n  backends:\n  - {service: a, weight: " +
+                     c.w1 + "}\n  - {service: b, weight: " + c.w2 + "}\n";
   LoadResult r = LoadYaml(yaml);
   ASSERT_EQ(r.model.traffic_splits.size(), 1u) << DiagSummary(r);
   const TrafficSplit& s = r.model.traffic_splits[0];
@@ -366,7 +384,8 @@ INSTANTIATE_TEST_SUITE_P(
         SplitCase{"v1_exponent", "v1alpha1", "1e3", "1k", 0.5, {DiagCode::MP3013}},
         SplitCase{"v1_binary", "v1alpha1", "1Ki", "1024", 0.5, {DiagCode::MP3013}},
         SplitCase{"v1_quoted", "v1alpha1", "\"1.5\"", "\"500m\"", 0.75, {DiagCode::MP3013}},
-        SplitCase{"v1_not_a_quantity", "v1alpha1", "abc", "1", 0.0, {DiagCode::MP0002, DiagCode::MP3013}},
+        SplitCase{
+            "v1_not_a_quantity", "v1alpha1", "abc", "1", 0.0, {DiagCode::MP0002, DiagCode::MP3013}},
         SplitCase{"v1_negative", "v1alpha1", "-1", "1", 0.0, {DiagCode::MP3004, DiagCode::MP3013}},
         SplitCase{"v2_integers", "v1alpha2", "1000", "500", 2.0 / 3.0, {}},
         SplitCase{"v2_zero", "v1alpha2", "0", "100", 0.0, {}},
@@ -428,23 +447,30 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, VersionResolution,
     ::testing::Values(
         VersionCase{"tt_v1_inferred",
-                    "kind: TrafficTarget\nmetadata: {name: t}\ndestination: {kind: ServiceAccount, name: d}\n",
+                    "kind: TrafficTarget\nmetadata: {name: t}\ndestination: {kind: ServiceAccount, "
+                    "name: d}\n",
                     "access.smi-spec.io/v1alpha1", true, 1},
         VersionCase{"tt_v2_inferred",
-                    "kind: TrafficTarget\nmetadata: {name: t}\nspec: {destination: {kind: ServiceAccount, name: d, port: 80}}\n",
+                    "kind: TrafficTarget\nmetadata: {name: t}\nspec: {destination: {kind: "
+                    "ServiceAccount, name: d, port: 80}}\n",
                     "access.smi-spec.io/v1alpha2", true, 1},
-        VersionCase{"hrg_v2_inferred",
-                    "kind: HTTPRouteGroup\nmetadata: {name: g}\nmatches: [{name: m, headers: [{a: b}]}]\n",
-                    "specs.smi-spec.io/v1alpha2", true, 1},
+        VersionCase{
+            "hrg_v2_inferred",
+            "kind: HTTPRouteGroup\nmetadata: {name: g}\nmatches: [{name: m, headers: [{a: b}]}]\n",
+            "specs.smi-spec.io/v1alpha2", true, 1},
         VersionCase{"split_v1_inferred",
-                    "kind: TrafficSplit\nmetadata: {name: s}\nspec: {service: r, backends: [{service: a, weight: 500m}]}\n",
+                    "kind: TrafficSplit\nmetadata: {name: s}\nspec: {service: r, backends: "
+                    "[{service: a, weight: 500m}]}\n",
                     "split.smi-spec.io/v1alpha1", true, 1},
-        VersionCase{"groupless", "apiVersion: v1alpha1\nkind: HTTPRouteGroup\nmetadata: {name: g}\nmatches: []\n",
-                    "v1alpha1", false, 1},
-        VersionCase{"unknown_version",
-                    "apiVersion: split.smi-spec.io/v1alpha9\nkind: TrafficSplit\nmetadata: {name: s}\n"
-                    "spec: {service: r, backends: [{service: a, weight: 1}]}\n",
-                    "split.smi-spec.io/v1alpha9", false, 1},
+        VersionCase{
+            "groupless",
+            "apiVersion: v1alpha1\nkind: HTTPRouteGroup\nmetadata: {name: g}\nmatches: []\n",
+            "v1alpha1", false, 1},
+        VersionCase{
+            "unknown_version",
+            "apiVersion: split.smi-spec.io/v1alpha9\nkind: TrafficSplit\nmetadata: {name: s}\n"
+            "spec: {service: r, backends: [{service: a, weight: 1}]}\n",
+            "split.smi-spec.io/v1alpha9", false, 1},
         VersionCase{"known_version",
                     "apiVersion: specs.smi-spec.io/v1alpha4\nkind: TCPRoute\nmetadata: {name: t}\n"
                     "spec: {matches: {ports: []}}\n",
@@ -679,7 +705,8 @@ spec:
 )";
   LoadResult none = LoadYaml(objects);
   EXPECT_FALSE(none.diagnostics.Has(DiagCode::MP0006)) << DiagSummary(none);
-  LoadResult declared = LoadYaml(std::string("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n") + objects);
+  LoadResult declared = LoadYaml(
+      std::string("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n") + objects);
   ASSERT_EQ(declared.diagnostics.Count(DiagCode::MP0006), 1u) << DiagSummary(declared);
   EXPECT_NE(declared.diagnostics.items()[0].message.find("'payments'"), std::string::npos);
 }

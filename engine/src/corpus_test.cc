@@ -3,11 +3,11 @@
 // PROVENANCE.md marks broken must produce the diagnostics that explain why.
 //
 // Exit code 77 (ctest: skipped) with a plain message when the corpus is absent.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <iostream>
 #include <map>
+
+#include <gtest/gtest.h>
 
 #include "meshproof/engine/loader.h"
 
@@ -56,14 +56,19 @@ const std::vector<Broken>& BrokenFiles() {
       {"smi-conformance/traffic-spec/03-install.yaml",
        // spec itself is not CRD-required, so the misplaced matches are pruned (MP0004)
        // and the group is empty, not a schema error.
-       {{DiagCode::MP0004, "matches"}, {DiagCode::MP0004, "spec.destination.port"},
+       {{DiagCode::MP0004, "matches"},
+        {DiagCode::MP0004, "spec.destination.port"},
         {DiagCode::MP0002, "metadata.namespace"}}},
       {"smi-conformance/traffic-spec/03-assert.yaml", {{DiagCode::MP0004, "matches"}}},
-      {"smi-conformance/traffic-spec/05-install.yaml", {{DiagCode::MP0004, "spec.destination.port"}}},
-      {"smi-conformance/traffic-spec/05-assert.yaml", {{DiagCode::MP0004, "spec.destination.port"}}},
-      {"smi-conformance/traffic-access/02-install.yaml", {{DiagCode::MP0002, "metadata.namespace"}}},
+      {"smi-conformance/traffic-spec/05-install.yaml",
+       {{DiagCode::MP0004, "spec.destination.port"}}},
+      {"smi-conformance/traffic-spec/05-assert.yaml",
+       {{DiagCode::MP0004, "spec.destination.port"}}},
+      {"smi-conformance/traffic-access/02-install.yaml",
+       {{DiagCode::MP0002, "metadata.namespace"}}},
       {"smi-controller-sdk/samples/specs_v1alpha4_httproutegroup.yaml",
-       {{DiagCode::MP0007, "spec.matches[0].headers"}, {DiagCode::MP0002, "spec.matches[0].headers.x-debug"}}},
+       {{DiagCode::MP0007, "spec.matches[0].headers"},
+        {DiagCode::MP0002, "spec.matches[0].headers.x-debug"}}},
       {"smi-controller-sdk/samples/specs_v1alpha4_tcproute.yaml", {{DiagCode::MP0001, ""}}},
       {"smi-controller-sdk/samples/specs_v1alpha4_udproute.yaml",
        {{DiagCode::MP0004, "spec.foo"}, {DiagCode::MP0002, "spec"}}},
@@ -75,11 +80,13 @@ const std::vector<Broken>& BrokenFiles() {
        {{DiagCode::MP0003, "apiVersion"}, {DiagCode::MP0007, "matches[0].headers"}}},
       {"smi-spec-examples/split-v1alpha4/02-ab-test.yaml",
        {{DiagCode::MP0003, "apiVersion"}, {DiagCode::MP0007, "matches[0].headers"}}},
-      {"smi-spec-examples/split-v1alpha1/01-my-weights-milli.yaml", {{DiagCode::MP3013, "spec.backends"}}},
+      {"smi-spec-examples/split-v1alpha1/01-my-weights-milli.yaml",
+       {{DiagCode::MP3013, "spec.backends"}}},
       {"smi-adapter-istio/test-manual/04-traffic-split-1000-500.yaml", {}},
       {"krakow-use-cases/uc-02/uc-02.02.smi.yaml", {{DiagCode::MP0004, "spec.matches"}}},
       {"krakow-use-cases/uc-02b/uc-02b.3rd.smi.split.yaml", {{DiagCode::MP0004, "spec.matches"}}},
-      {"smi-spec-examples/access-v1alpha4/03-path-specific-target.yaml", {{DiagCode::MP0003, "apiVersion"}}},
+      {"smi-spec-examples/access-v1alpha4/03-path-specific-target.yaml",
+       {{DiagCode::MP0003, "apiVersion"}}},
   };
   return cases;
 }
@@ -108,11 +115,12 @@ TEST(CorpusTest, EmptyUpstreamFileLoadsAsNothing) {
 }
 
 TEST(CorpusTest, V1alpha1SplitSharesAreQuantities) {
-  LoadResult r = LoadPaths({(kCorpus / "smi-spec-examples/split-v1alpha1/01-my-weights-milli.yaml").string()});
+  LoadResult r =
+      LoadPaths({(kCorpus / "smi-spec-examples/split-v1alpha1/01-my-weights-milli.yaml").string()});
   ASSERT_EQ(r.model.traffic_splits.size(), 1u);
   const auto& b = r.model.traffic_splits[0].backends;
   ASSERT_EQ(b.size(), 3u);
-  EXPECT_NEAR(b[0].share, 10.0 / 1610, 1e-12);   // 0.62%
+  EXPECT_NEAR(b[0].share, 10.0 / 1610, 1e-12);    // 0.62%
   EXPECT_NEAR(b[2].share, 1500.0 / 1610, 1e-12);  // 93.17%
 }
 

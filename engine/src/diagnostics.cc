@@ -64,13 +64,13 @@ void Diagnostics::Append(const Diagnostics& other) {
 }
 
 std::size_t Diagnostics::Count(Severity s) const {
-  return static_cast<std::size_t>(
-      std::count_if(items_.begin(), items_.end(), [s](const Diagnostic& d) { return d.severity == s; }));
+  return static_cast<std::size_t>(std::count_if(
+      items_.begin(), items_.end(), [s](const Diagnostic& d) { return d.severity == s; }));
 }
 
 std::size_t Diagnostics::Count(DiagCode c) const {
-  return static_cast<std::size_t>(
-      std::count_if(items_.begin(), items_.end(), [c](const Diagnostic& d) { return d.code == c; }));
+  return static_cast<std::size_t>(std::count_if(items_.begin(), items_.end(),
+                                                [c](const Diagnostic& d) { return d.code == c; }));
 }
 
 void Diagnostics::Sort() {

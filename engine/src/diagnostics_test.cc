@@ -1,13 +1,13 @@
 #include "meshproof/engine/diagnostics.h"
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <set>
 
-#include "meshproof/engine/render.h"
 #include "test_util.h"
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "meshproof/engine/render.h"
 
 namespace meshproof {
 namespace {
@@ -34,7 +34,8 @@ TEST(DiagnosticCatalogTest, FoundationCodesAreChecked) {
   for (const char* c : {"MP0001", "MP0002", "MP0003", "MP0004", "MP0005", "MP0006", "MP0007"}) {
     EXPECT_EQ(InfoOf(*ParseDiagCode(c)).status, CodeStatus::kChecked) << c;
   }
-  for (DiagCode c : {DiagCode::MP1001, DiagCode::MP1011, DiagCode::MP3011, DiagCode::MP4001, DiagCode::MP5002}) {
+  for (DiagCode c :
+       {DiagCode::MP1001, DiagCode::MP1011, DiagCode::MP3011, DiagCode::MP4001, DiagCode::MP5002}) {
     EXPECT_EQ(InfoOf(c).status, CodeStatus::kChecked) << InfoOf(c).id;
   }
   EXPECT_EQ(InfoOf(DiagCode::MP0004).default_severity, Severity::kWarning);
@@ -60,7 +61,8 @@ spec:
 }
 
 TEST(DiagnosticRenderTest, JsonHasSpecFields) {
-  LoadResult r = testing::LoadYaml("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, labels: {x: 1}}\n");
+  LoadResult r = testing::LoadYaml(
+      "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, labels: {x: 1}}\n");
   ASSERT_EQ(r.diagnostics.size(), 1u);
   nlohmann::json j = DiagnosticToJson(r.diagnostics.items()[0], r.sources);
   EXPECT_EQ(j["code"], "MP0002");

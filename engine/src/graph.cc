@@ -1,10 +1,11 @@
 #include "meshproof/engine/graph.h"
 
 #include <algorithm>
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/strong_components.hpp>
 #include <map>
 #include <unordered_map>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/strong_components.hpp>
 
 namespace meshproof {
 
@@ -28,7 +29,7 @@ struct RouteGraph::Impl {
   std::vector<ServiceNode> services;
   std::unordered_map<std::string, ServiceId> service_index;
   std::vector<Grant> grants;
-  std::vector<std::vector<GrantId>> grants_to;     // per identity
+  std::vector<std::vector<GrantId>> grants_to;      // per identity
   std::vector<std::vector<ServiceId>> services_of;  // per identity
   std::vector<SplitNode> splits;
   std::vector<int> applied_split;  // per service: index into splits, -1 when none
@@ -39,7 +40,8 @@ struct RouteGraph::Impl {
 
   IdentityId Identify(const std::string& ns, const std::string& name) {
     std::string key = ns + "/" + name;
-    auto [it, inserted] = identity_index.try_emplace(key, static_cast<IdentityId>(identities.size()));
+    auto [it, inserted] =
+        identity_index.try_emplace(key, static_cast<IdentityId>(identities.size()));
     if (inserted) {
       identities.push_back(Identity{ns, name, false, {}});
       grants_to.emplace_back();
@@ -71,12 +73,12 @@ PortProtocol Classify(const ServicePort& p, const Profile& profile) {
   auto from = [](const std::string& v) -> std::optional<PortProtocol> {
     std::string s = v;
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    for (const char* h : {"http", "http2", "grpc", "grpc-web", "kubernetes.io/h2c", "kubernetes.io/ws",
-                          "kubernetes.io/wss", "https"}) {
+    for (const char* h : {"http", "http2", "grpc", "grpc-web", "kubernetes.io/h2c",
+                          "kubernetes.io/ws", "kubernetes.io/wss", "https"}) {
       if (s == h || StartsWith(s, (std::string(h) + "-").c_str())) return PortProtocol::kHttp;
     }
-    for (const char* t : {"tcp", "tcp-server-first", "mysql", "mongo", "redis", "postgres",
-                          "postgresql", "tls"}) {
+    for (const char* t :
+         {"tcp", "tcp-server-first", "mysql", "mongo", "redis", "postgres", "postgresql", "tls"}) {
       if (s == t || StartsWith(s, (std::string(t) + "-").c_str())) return PortProtocol::kTcp;
     }
     return std::nullopt;
@@ -88,7 +90,7 @@ PortProtocol Classify(const ServicePort& p, const Profile& profile) {
     if (auto r = from(p.name)) return *r;
   }
   return profile.default_port_protocol == DefaultPortProtocol::kHttp ? PortProtocol::kHttp
-                                                                      : PortProtocol::kTcp;
+                                                                     : PortProtocol::kTcp;
 }
 
 bool Covers(bool all, const std::vector<int>& ports, int port) {
@@ -139,7 +141,9 @@ ServiceId RouteGraph::FindService(const std::string& ns, const std::string& name
   auto it = impl_->service_index.find(ns + "/" + name);
   return it == impl_->service_index.end() ? kNoId : it->second;
 }
-const std::vector<GrantId>& RouteGraph::GrantsTo(IdentityId id) const { return impl_->grants_to[id]; }
+const std::vector<GrantId>& RouteGraph::GrantsTo(IdentityId id) const {
+  return impl_->grants_to[id];
+}
 const std::vector<ServiceId>& RouteGraph::ServicesOf(IdentityId id) const {
   return impl_->services_of[id];
 }
@@ -218,8 +222,8 @@ PortAccess RouteGraph::Access(IdentityId source, IdentityId destination, int tar
 std::vector<std::vector<ServiceId>> RouteGraph::SplitCycles() const {
   const auto& g = impl_->split_graph;
   std::vector<int> component(boost::num_vertices(g));
-  int n = boost::strong_components(g, boost::make_iterator_property_map(
-                                          component.begin(), boost::get(boost::vertex_index, g)));
+  int n = boost::strong_components(
+      g, boost::make_iterator_property_map(component.begin(), boost::get(boost::vertex_index, g)));
   std::vector<std::vector<ServiceId>> groups(static_cast<std::size_t>(n));
   for (std::size_t v = 0; v < component.size(); ++v) {
     groups[static_cast<std::size_t>(component[v])].push_back(static_cast<ServiceId>(v));
@@ -340,10 +344,9 @@ RouteGraph CompileGraph(const MeshModel& m, const Profile& profile) {
         if (it == groups.end()) continue;  // grants nothing (MP1001)
         const HTTPRouteGroup& hrg = m.http_route_groups[it->second];
         for (std::size_t k = 0; k < hrg.matches.size(); ++k) {
-          bool wanted = rule.matches
-                            ? std::find(rule.matches->begin(), rule.matches->end(),
-                                        hrg.matches[k].name) != rule.matches->end()
-                            : profile.rule_without_matches_grants_all;
+          bool wanted = rule.matches ? std::find(rule.matches->begin(), rule.matches->end(),
+                                                 hrg.matches[k].name) != rule.matches->end()
+                                     : profile.rule_without_matches_grants_all;
           if (wanted) gr.http_matches.push_back({it->second, k});
         }
       } else if (rule.kind == "TCPRoute" || rule.kind == "UDPRoute") {
@@ -415,7 +418,8 @@ RouteGraph CompileGraph(const MeshModel& m, const Profile& profile) {
   for (const SplitNode& s : g.splits) {
     if (!s.applied) continue;
     for (const SplitBackendNode& b : s.backends) {
-      if (b.service_id != kNoId && b.service_id != s.root) boost::add_edge(s.root, b.service_id, g.split_graph);
+      if (b.service_id != kNoId && b.service_id != s.root)
+        boost::add_edge(s.root, b.service_id, g.split_graph);
     }
   }
   return RouteGraph(std::move(impl));

@@ -1,8 +1,5 @@
 #include "meshproof/engine/loader.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -13,6 +10,9 @@
 #include <sstream>
 
 #include "convert.h"
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof {
@@ -22,21 +22,23 @@ namespace fs = std::filesystem;
 
 bool HasManifestExtension(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
 // Collects manifest files under `dir` in sorted order. Hidden entries (.git, .github) are
 // skipped; symlinked directories are followed once (cycles are cut by canonical path).
-void CollectDirectory(const fs::path& dir, std::set<fs::path>* visited, std::vector<std::string>* files,
-                      std::vector<Status>* failures) {
+void CollectDirectory(const fs::path& dir, std::set<fs::path>* visited,
+                      std::vector<std::string>* files, std::vector<Status>* failures) {
   std::error_code ec;
   fs::path canon = fs::canonical(dir, ec);
   if (ec || !visited->insert(canon).second) return;
   std::vector<fs::path> entries;
   fs::directory_iterator it(dir, ec);
   if (ec) {
-    failures->push_back(Status::IoError("cannot read directory '" + dir.string() + "': " + ec.message()));
+    failures->push_back(
+        Status::IoError("cannot read directory '" + dir.string() + "': " + ec.message()));
     return;
   }
   for (; it != fs::directory_iterator(); it.increment(ec)) {
@@ -91,7 +93,8 @@ class Loader {
     std::error_code ec;
     fs::file_status st = fs::status(path, ec);
     if (ec || !fs::exists(st)) {
-      result_.failures.push_back(Status::NotFound("cannot read '" + path + "': no such file or directory"));
+      result_.failures.push_back(
+          Status::NotFound("cannot read '" + path + "': no such file or directory"));
       return;
     }
     if (fs::is_directory(st)) {
@@ -136,8 +139,8 @@ class Loader {
     }
     // A UTF-8 byte order mark is legal YAML; drop it so columns on line 1 are right.
     if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
-    if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') ||
-                             (text[0] == '\xFE' && text[1] == '\xFF'))) {
+    if (text.size() >= 2 &&
+        ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF'))) {
       FileId id = result_.sources.AddWithoutText(std::move(name));
       result_.diagnostics.Report(DiagCode::MP0001, Loc{id, 1, 1, ""},
                                  "file is UTF-16 or UTF-32 encoded; save it as UTF-8");
@@ -213,8 +216,9 @@ const char* WorkloadKindName(WorkloadKind k) {
 Loc ObjectMeta::LocOf(std::string_view path) const {
   std::string_view probe = path;
   for (;;) {
-    auto it = std::lower_bound(fields.begin(), fields.end(), probe,
-                               [](const FieldLocation& f, std::string_view p) { return f.path < p; });
+    auto it =
+        std::lower_bound(fields.begin(), fields.end(), probe,
+                         [](const FieldLocation& f, std::string_view p) { return f.path < p; });
     if (it != fields.end() && it->path == probe) {
       return Loc{loc.file, it->line, it->column, loc.path + std::string(path)};
     }

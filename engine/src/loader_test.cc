@@ -1,13 +1,12 @@
 #include "meshproof/engine/loader.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "test_util.h"
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace meshproof {
 namespace {
@@ -47,7 +46,8 @@ class LoaderTest : public ::testing::Test {
 TEST_F(LoaderTest, FolderRecursiveSortedWithExtensionFilter) {
   Write("b.yaml", Sa("b"));
   Write("a.yml", Sa("a"));
-  Write("sub/deeper/c.json", R"({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "c"}})");
+  Write("sub/deeper/c.json",
+        R"({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "c"}})");
   Write("notes.txt", Sa("txt"));
   Write(".hidden/d.yaml", Sa("hidden"));
   Write("README.md", "# not yaml");
@@ -108,8 +108,9 @@ TEST_F(LoaderTest, SymlinkLoopDoesNotHang) {
 }
 
 TEST_F(LoaderTest, DefaultNamespaceApplied) {
-  LoadResult r = LoadTexts({{"x.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n"}},
-                           LoadOptions{.default_namespace = "team"});
+  LoadResult r =
+      LoadTexts({{"x.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n"}},
+                LoadOptions{.default_namespace = "team"});
   ASSERT_EQ(r.model.service_accounts.size(), 1u);
   EXPECT_EQ(r.model.service_accounts[0].meta.namespace_, "team");
 }

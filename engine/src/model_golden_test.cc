@@ -1,15 +1,15 @@
 // Golden tests of the typed model: each testdata/model/<case> input is loaded and its
 // model JSON plus diagnostics compared with <case>.golden.json. Set
 // MESHPROOF_UPDATE_GOLDEN=1 to rewrite the goldens; review the diff.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include "test_util.h"
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "meshproof/engine/render.h"
-#include "test_util.h"
 
 namespace meshproof {
 namespace {
@@ -62,13 +62,13 @@ INSTANTIATE_TEST_SUITE_P(AllVersions, ModelGoldenTest, ::testing::ValuesIn(Cases
 TEST(ModelGoldenTest, CoversEveryVersion) {
   // One input per SMI API version at least (issue: golden-tested per version).
   std::string all;
-  for (const auto& c : Cases()) all += testing::ReadFileForTest((fs::path(MESHPROOF_TESTDATA) / "model" / c).string());
-  for (const char* v : {"access.smi-spec.io/v1alpha1", "access.smi-spec.io/v1alpha2",
-                        "access.smi-spec.io/v1alpha3", "specs.smi-spec.io/v1alpha1",
-                        "specs.smi-spec.io/v1alpha2", "specs.smi-spec.io/v1alpha3",
-                        "specs.smi-spec.io/v1alpha4", "split.smi-spec.io/v1alpha1",
-                        "split.smi-spec.io/v1alpha2", "split.smi-spec.io/v1alpha3",
-                        "split.smi-spec.io/v1alpha4"}) {
+  for (const auto& c : Cases())
+    all += testing::ReadFileForTest((fs::path(MESHPROOF_TESTDATA) / "model" / c).string());
+  for (const char* v :
+       {"access.smi-spec.io/v1alpha1", "access.smi-spec.io/v1alpha2", "access.smi-spec.io/v1alpha3",
+        "specs.smi-spec.io/v1alpha1", "specs.smi-spec.io/v1alpha2", "specs.smi-spec.io/v1alpha3",
+        "specs.smi-spec.io/v1alpha4", "split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2",
+        "split.smi-spec.io/v1alpha3", "split.smi-spec.io/v1alpha4"}) {
     EXPECT_NE(all.find(v), std::string::npos) << "no golden input uses " << v;
   }
 }

@@ -9,7 +9,8 @@ std::vector<Profile> Build() {
   Profile spec;
   spec.id = ProfileId::kSpec;
   spec.name = "spec";
-  spec.description = "the SMI spec's own reading, with smi-semantics.md section 6's recommendations";
+  spec.description =
+      "the SMI spec's own reading, with smi-semantics.md section 6's recommendations";
   // access v1alpha4 is a draft: accepted, with the converter's MP0003.
   spec.served = {{1, 2, 3, 4}, {1, 2, 3, 4}, {1, 2, 3, 4}, {4}, {1, 2, 3, 4}};
   out.push_back(spec);
@@ -47,7 +48,8 @@ std::vector<Profile> Build() {
   Profile linkerd = spec;
   linkerd.id = ProfileId::kLinkerd;
   linkerd.name = "linkerd";
-  linkerd.description = "linkerd-smi: TrafficSplit only; access is Linkerd's own policy (section 8)";
+  linkerd.description =
+      "linkerd-smi: TrafficSplit only; access is Linkerd's own policy (section 8)";
   linkerd.evaluates_access = false;
   linkerd.root_form = RootForm::kShortOnly;
   linkerd.split_matches_supported = false;

@@ -1,7 +1,8 @@
 #include "meshproof/engine/quantity.h"
 
-#include <boost/multiprecision/cpp_int.hpp>
 #include <cctype>
+
+#include <boost/multiprecision/cpp_int.hpp>
 
 namespace meshproof {
 namespace {
@@ -37,19 +38,38 @@ std::optional<Rational> ParseExact(std::string_view s) {
     std::size_t k = bin.find(suffix[0]);
     if (k == std::string_view::npos) return std::nullopt;
     exp2 = 10 * static_cast<int>(k + 1);
-  } else if (suffix.size() == 1 && std::string_view("numkMGTPE").find(suffix[0]) !=
-                                       std::string_view::npos) {
+  } else if (suffix.size() == 1 &&
+             std::string_view("numkMGTPE").find(suffix[0]) != std::string_view::npos) {
     switch (suffix[0]) {
-      case 'n': exp10 -= 9; break;
-      case 'u': exp10 -= 6; break;
-      case 'm': exp10 -= 3; break;
-      case 'k': exp10 += 3; break;
-      case 'M': exp10 += 6; break;
-      case 'G': exp10 += 9; break;
-      case 'T': exp10 += 12; break;
-      case 'P': exp10 += 15; break;
-      case 'E': exp10 += 18; break;
-      default: return std::nullopt;
+      case 'n':
+        exp10 -= 9;
+        break;
+      case 'u':
+        exp10 -= 6;
+        break;
+      case 'm':
+        exp10 -= 3;
+        break;
+      case 'k':
+        exp10 += 3;
+        break;
+      case 'M':
+        exp10 += 6;
+        break;
+      case 'G':
+        exp10 += 9;
+        break;
+      case 'T':
+        exp10 += 12;
+        break;
+      case 'P':
+        exp10 += 15;
+        break;
+      case 'E':
+        exp10 += 18;
+        break;
+      default:
+        return std::nullopt;
     }
   } else if (suffix[0] == 'e' || suffix[0] == 'E') {
     std::size_t j = 1;

@@ -27,11 +27,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"1E", "1000000000000000000", "1"}, Case{"2k", "2000", "1"},
                       Case{"1Ki", "1024", "1"}, Case{"1.5Gi", "1610612736", "1"},
                       Case{"0.1", "1", "10"}, Case{".5", "1", "2"}, Case{"+3", "3", "1"},
-                      Case{"-2", "-2", "1"}, Case{"100n", "1", "10000000"}, Case{"5u", "1", "200000"},
-                      Case{"1e-2", "1", "100"}, Case{"0", "0", "1"}));
+                      Case{"-2", "-2", "1"}, Case{"100n", "1", "10000000"},
+                      Case{"5u", "1", "200000"}, Case{"1e-2", "1", "100"}, Case{"0", "0", "1"}));
 
 TEST(ParseQuantityTest, RejectsNonQuantities) {
-  for (const char* bad : {"", "abc", "1x", "m", "1.2.3", "1mi", "1Ki2", "1e", "1e1000", "--1", "1 m"}) {
+  for (const char* bad :
+       {"", "abc", "1x", "m", "1.2.3", "1mi", "1Ki2", "1e", "1e1000", "--1", "1 m"}) {
     EXPECT_FALSE(ParseQuantity(bad).has_value()) << bad;
   }
 }
@@ -47,7 +48,8 @@ TEST(ExactSharesTest, SpecExample) {
 }
 
 TEST(ExactSharesTest, InvalidAndNegativeCountAsZero) {
-  std::vector<std::optional<QuantityValue>> v = {std::nullopt, ParseQuantity("-5"), ParseQuantity("2")};
+  std::vector<std::optional<QuantityValue>> v = {std::nullopt, ParseQuantity("-5"),
+                                                 ParseQuantity("2")};
   auto s = ExactShares(v);
   EXPECT_EQ(s, (std::vector<double>{0, 0, 1}));
   EXPECT_EQ(ExactShares({ParseQuantity("0"), ParseQuantity("0")}), (std::vector<double>{0, 0}));

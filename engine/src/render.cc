@@ -37,7 +37,9 @@ json MetaJson(const ObjectMeta& m, const SourceSet& sources) {
 }
 
 json SubjectJson(const Subject& s, const SourceSet& sources) {
-  json j{{"kind", s.kind}, {"name", s.name}, {"namespace", s.namespace_},
+  json j{{"kind", s.kind},
+         {"name", s.name},
+         {"namespace", s.namespace_},
          {"location", LocJson(s.loc, sources)}};
   if (s.namespace_defaulted) j["namespaceDefaulted"] = true;
   return j;
@@ -92,8 +94,9 @@ json DiagnosticToJson(const Diagnostic& d, const SourceSet& sources) {
     const Witness& w = *d.witness;
     json h = json::object();
     for (const auto& [k, v] : w.headers) h[k] = v;
-    j["witness"] = json{{"source", w.source}, {"destination", w.destination}, {"port", w.port},
-                        {"method", w.method}, {"path", w.path}, {"headers", h}};
+    j["witness"] = json{{"source", w.source}, {"destination", w.destination},
+                        {"port", w.port},     {"method", w.method},
+                        {"path", w.path},     {"headers", h}};
   } else {
     j["witness"] = nullptr;
   }
@@ -117,7 +120,8 @@ json ModelToJson(const MeshModel& m, const SourceSet& src) {
       json pj{{"port", p.port}, {"protocol", p.protocol}, {"location", LocJson(p.loc, src)}};
       if (!p.name.empty()) pj["name"] = p.name;
       if (!p.app_protocol.empty()) pj["appProtocol"] = p.app_protocol;
-      pj["targetPort"] = p.target_port_name.empty() ? json(p.target_port) : json(p.target_port_name);
+      pj["targetPort"] =
+          p.target_port_name.empty() ? json(p.target_port) : json(p.target_port_name);
       j["ports"].push_back(pj);
     }
     services.push_back(j);

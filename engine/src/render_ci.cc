@@ -21,8 +21,9 @@ std::string HelpFor(const CodeInfo& c) {
   std::string why;
   switch (id[2]) {
     case '0':
-      why = "The manifest itself is malformed for its kind and SMI version; an API server "
-            "would reject it or silently prune fields.";
+      why =
+          "The manifest itself is malformed for its kind and SMI version; an API server "
+          "would reject it or silently prune fields.";
       break;
     case '1':
       why = "Access policy (TrafficTarget) problem: the grant does not do what it appears to.";
@@ -42,8 +43,10 @@ std::string HelpFor(const CodeInfo& c) {
     default:
       why = "The analysis could not conclude.";
   }
-  return std::string(c.title) + ". " + why + " Run `meshproof codes` for the catalog; suppress "
-         "with --suppress " + id + "[=kind/namespace/name] or in .meshproof.yaml.";
+  return std::string(c.title) + ". " + why +
+         " Run `meshproof codes` for the catalog; suppress "
+         "with --suppress " +
+         id + "[=kind/namespace/name] or in .meshproof.yaml.";
 }
 
 const char* SarifLevel(Severity s) {
@@ -94,8 +97,8 @@ std::string RefText(const std::optional<ObjectRef>& r) {
 }
 
 std::string WitnessText(const Witness& w) {
-  std::string s = w.source + ">" + w.destination + ":" + std::to_string(w.port) + " " + w.method +
-                  " " + w.path;
+  std::string s =
+      w.source + ">" + w.destination + ":" + std::to_string(w.port) + " " + w.method + " " + w.path;
   for (const auto& [k, v] : w.headers) s += " " + k + "=" + v;
   return s;
 }
@@ -104,10 +107,18 @@ std::string Xml(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
       default:
         // XML 1.0 forbids most control characters.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
@@ -234,14 +245,16 @@ json SarifLog::Build() const {
   for (const CodeInfo& c : DiagnosticCatalog()) {
     rule_index[c.id] = rules.size();
     const std::string help = HelpFor(c);
-    rules.push_back({{"id", c.id},
-                     {"name", std::string("meshproof/") + c.id},
-                     {"shortDescription", {{"text", c.title}}},
-                     {"fullDescription", {{"text", help}}},
-                     {"help", {{"text", help}, {"markdown", "**" + std::string(c.id) + "** " + help}}},
-                     {"defaultConfiguration", {{"level", SarifLevel(c.default_severity)}}},
-                     {"properties", {{"tags", json::array({"smi", "service-mesh"})},
-                                     {"implemented", c.status == CodeStatus::kChecked}}}});
+    rules.push_back(
+        {{"id", c.id},
+         {"name", std::string("meshproof/") + c.id},
+         {"shortDescription", {{"text", c.title}}},
+         {"fullDescription", {{"text", help}}},
+         {"help", {{"text", help}, {"markdown", "**" + std::string(c.id) + "** " + help}}},
+         {"defaultConfiguration", {{"level", SarifLevel(c.default_severity)}}},
+         {"properties",
+          {{"tags", json::array({"smi", "service-mesh"})},
+           {"implemented", c.status == CodeStatus::kChecked}}}});
   }
   for (const json& r : extra_rules_) {
     rule_index[r["id"].get<std::string>()] = rules.size();
@@ -290,8 +303,9 @@ std::string RenderJunit(const std::vector<Diagnostic>& diags, const SourceSet& s
       ++tests;
       const std::string text = RenderDiagnosticText(*d, sources, false);
       std::string headline = text.substr(0, text.find('\n'));
-      cases << "    <testcase classname=\"" << Xml(name) << "\" name=\"" << InfoOf(d->code).id << " "
-            << Xml(RefText(d->resource)) << " " << Xml(d->location.path) << " #" << tests << "\"";
+      cases << "    <testcase classname=\"" << Xml(name) << "\" name=\"" << InfoOf(d->code).id
+            << " " << Xml(RefText(d->resource)) << " " << Xml(d->location.path) << " #" << tests
+            << "\"";
       if (fail_on && d->severity >= *fail_on) {
         ++failures;
         cases << "><failure type=\"" << InfoOf(d->code).id << "\" message=\"" << Xml(headline)

@@ -1,13 +1,13 @@
 // Bad input never crashes and never hangs: each hostile input below gets a diagnostic (or
 // a Status failure), and the rest of the input is still analysed.
-#include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
 #include <random>
 
-#include "meshproof/engine/loader.h"
 #include "test_util.h"
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "meshproof/engine/loader.h"
 
 namespace meshproof {
 namespace {
@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 using testing::DiagSummary;
 using testing::LoadYaml;
 
-const char* kValid = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: survivor, namespace: ns}\n";
+const char* kValid =
+    "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: survivor, namespace: ns}\n";
 
 // Every diagnostic must point somewhere a user can look.
 void ExpectLocated(const LoadResult& r) {
@@ -167,7 +168,10 @@ TEST(RobustnessTest, InvalidUtf8) {
   ASSERT_EQ(r.diagnostics.Count(DiagCode::MP0001), 1u) << DiagSummary(r);
   EXPECT_EQ(r.diagnostics.items()[0].location.line, 3u);
   EXPECT_TRUE(Survived(r));
-  LoadResult utf16 = LoadTexts({{"u16.yaml", std::string("\xFF\xFE" "a\0:\0", 6)}, {"ok.yaml", kValid}});
+  LoadResult utf16 = LoadTexts({{"u16.yaml", std::string("\xFF\xFE"
+                                                         "a\0:\0",
+                                                         6)},
+                                {"ok.yaml", kValid}});
   EXPECT_TRUE(utf16.diagnostics.Has(DiagCode::MP0001));
   EXPECT_TRUE(Survived(utf16));
 }

@@ -158,9 +158,8 @@ class Validator {
         }
         break;
       case Type::kString:
-        if (!s.enum_values.empty() &&
-            std::find(s.enum_values.begin(), s.enum_values.end(), n->value) ==
-                s.enum_values.end()) {
+        if (!s.enum_values.empty() && std::find(s.enum_values.begin(), s.enum_values.end(),
+                                                n->value) == s.enum_values.end()) {
           Report(DiagCode::MP0002, n, path,
                  path + ": '" + n->value + "' is not one of " + Join(s.enum_values));
         }
@@ -199,8 +198,8 @@ class Validator {
       const yaml::Node* v = n->Get(req);
       if (v == nullptr || v->IsNull()) {
         Report(DiagCode::MP0002, n, path,
-               (path.empty() ? std::string("object") : path) + ": missing required field '" +
-                   req + "'");
+               (path.empty() ? std::string("object") : path) + ": missing required field '" + req +
+                   "'");
       }
     }
   }

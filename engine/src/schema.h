@@ -21,8 +21,8 @@ enum class Type : std::uint8_t {
   kObject,
   kArray,
   kString,
-  kInt,          // a YAML integer
-  kNumber,       // integer or float (CRD `type: number`)
+  kInt,     // a YAML integer
+  kNumber,  // integer or float (CRD `type: number`)
   kBool,
   kIntOrString,  // x-kubernetes-int-or-string (Service targetPort)
   kQuantity,     // resource.Quantity: a number or a string (grammar checked by the converter)
@@ -34,8 +34,8 @@ struct Schema {
   Type type = Type::kAny;
   std::vector<std::pair<std::string, Schema>> fields;  // kObject
   std::vector<std::string> required;                   // kObject
-  bool open = false;               // kObject: unknown fields are fine (partial Kubernetes schema)
-  std::vector<Schema> element;     // kArray: one item schema; kObject: map value schema if set
+  bool open = false;            // kObject: unknown fields are fine (partial Kubernetes schema)
+  std::vector<Schema> element;  // kArray: one item schema; kObject: map value schema if set
   std::vector<std::string> enum_values;  // kString
 
   const Schema* Field(std::string_view name) const;

@@ -15,8 +15,9 @@ Schema Metadata() {
 
 Schema Envelope(std::vector<std::pair<std::string, Schema>> fields,
                 std::vector<std::string> required = {}) {
-  fields.insert(fields.begin(), {{"apiVersion", Str()}, {"kind", Str()}, {"metadata", Metadata()},
-                                 {"status", Any()}});
+  fields.insert(
+      fields.begin(),
+      {{"apiVersion", Str()}, {"kind", Str()}, {"metadata", Metadata()}, {"status", Any()}});
   required.insert(required.begin(), "metadata");
   return Obj(std::move(fields), std::move(required));
 }
@@ -61,8 +62,8 @@ Schema HttpMatch(int version) {
   std::vector<std::pair<std::string, Schema>> f = {
       {"name", Str()},
       {"pathRegex", Str()},
-      {"methods", ArrayOf(Enum({"*", "GET", "HEAD", "PUT", "POST", "DELETE", "CONNECT",
-                                "OPTIONS", "TRACE", "PATCH"}))}};
+      {"methods", ArrayOf(Enum({"*", "GET", "HEAD", "PUT", "POST", "DELETE", "CONNECT", "OPTIONS",
+                                "TRACE", "PATCH"}))}};
   if (version >= 2) f.push_back({"headers", Headers()});
   return Obj(std::move(f), {"name"});
 }
@@ -89,10 +90,10 @@ Schema TrafficSplit(int version) {
       {"service", Str()},
       {"backends", ArrayOf(Obj({{"service", Str()}, {"weight", weight}}, {"service", "weight"}))}};
   if (version >= 3) {
-    spec.push_back({"matches", ArrayOf(Obj({{"kind", Enum({"HTTPRouteGroup"})},
-                                            {"name", Str()},
-                                            {"apiGroup", Str()}},
-                                           {"kind", "name"}))});
+    spec.push_back(
+        {"matches",
+         ArrayOf(Obj({{"kind", Enum({"HTTPRouteGroup"})}, {"name", Str()}, {"apiGroup", Str()}},
+                     {"kind", "name"}))});
   }
   return Envelope({{"spec", Obj(std::move(spec), {"service", "backends"})}}, {"spec"});
 }
@@ -105,10 +106,9 @@ Schema OpenEnvelope(std::vector<std::pair<std::string, Schema>> fields) {
 }
 
 Schema PodSpec() {
-  Schema port = OpenObj({{"name", Str()},
-                         {"containerPort", Int()},
-                         {"protocol", Enum({"TCP", "UDP", "SCTP"})}},
-                        {"containerPort"});
+  Schema port = OpenObj(
+      {{"name", Str()}, {"containerPort", Int()}, {"protocol", Enum({"TCP", "UDP", "SCTP"})}},
+      {"containerPort"});
   Schema container = OpenObj({{"name", Str()}, {"ports", ArrayOf(port)}});
   return OpenObj({{"serviceAccountName", Str()},
                   {"serviceAccount", Str()},
@@ -118,8 +118,9 @@ Schema PodSpec() {
 
 Schema Controller() {
   return OpenEnvelope(
-      {{"spec", OpenObj({{"replicas", Int()},
-                         {"template", OpenObj({{"metadata", Metadata()}, {"spec", PodSpec()}})}})}});
+      {{"spec",
+        OpenObj({{"replicas", Int()},
+                 {"template", OpenObj({{"metadata", Metadata()}, {"spec", PodSpec()}})}})}});
 }
 
 Schema Service() {
@@ -130,9 +131,8 @@ Schema Service() {
                          {"appProtocol", Str()},
                          {"nodePort", Int()}},
                         {"port"});
-  return OpenEnvelope({{"spec", OpenObj({{"selector", MapOf(Str())},
-                                          {"type", Str()},
-                                          {"ports", ArrayOf(port)}})}});
+  return OpenEnvelope(
+      {{"spec", OpenObj({{"selector", MapOf(Str())}, {"type", Str()}, {"ports", ArrayOf(port)}})}});
 }
 
 }  // namespace
@@ -195,7 +195,8 @@ const Schema* KubernetesSchema(const std::string& kind) {
   static const Schema pod = OpenEnvelope({{"spec", PodSpec()}});
   if (kind == "Namespace" || kind == "ServiceAccount") return &ns;
   if (kind == "Service") return &service;
-  if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "ReplicaSet") {
+  if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" ||
+      kind == "ReplicaSet") {
     return &controller;
   }
   if (kind == "Pod") return &pod;

@@ -8,7 +8,13 @@
 
 namespace meshproof::schema {
 
-enum class SmiKind : std::uint8_t { kTrafficTarget, kHTTPRouteGroup, kTCPRoute, kUDPRoute, kTrafficSplit };
+enum class SmiKind : std::uint8_t {
+  kTrafficTarget,
+  kHTTPRouteGroup,
+  kTCPRoute,
+  kUDPRoute,
+  kTrafficSplit
+};
 
 /// "TrafficTarget" etc.
 const char* SmiKindName(SmiKind k);

@@ -1,17 +1,17 @@
 #include "meshproof/engine/yaml_tree.h"
 
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
-
 #include <algorithm>
 #include <cstring>
 #include <istream>
 #include <streambuf>
 #include <string>
 #include <unordered_map>
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 namespace meshproof::yaml {
 namespace {
@@ -56,7 +56,8 @@ class TreeBuilder : public YAML::EventHandler {
     }
     const Node* target = anchors_[anchor];
     for (const Frame& f : stack_) {
-      if (f.node == target) throw AbortDocument{mark, "recursive alias: an anchor refers to itself"};
+      if (f.node == target)
+        throw AbortDocument{mark, "recursive alias: an anchor refers to itself"};
     }
     AttachExisting(target, mark);
   }
@@ -100,8 +101,9 @@ class TreeBuilder : public YAML::EventHandler {
 
   Node* NewNode(NodeKind kind, const YAML::Mark& mark) {
     if (++created_ > max_nodes_) {
-      throw AbortDocument{mark, "the YAML parser is producing more nodes than the document has "
-                                "bytes (malformed input); document ignored"};
+      throw AbortDocument{mark,
+                          "the YAML parser is producing more nodes than the document has "
+                          "bytes (malformed input); document ignored"};
     }
     Node& n = out_->arena.emplace_back();
     n.kind = kind;
@@ -201,7 +203,8 @@ struct Chunk {
 
 bool IsMarker(std::string_view line, std::string_view marker) {
   if (line.substr(0, 3) != marker) return false;
-  return line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r' || line[3] == '\n';
+  return line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r' ||
+         line[3] == '\n';
 }
 
 // Splits a stream at `---` / `...` lines so a syntax error in one document does not lose
@@ -304,14 +307,12 @@ void ParseChunk(std::string_view text, const Chunk& chunk, FileId file, const Pa
   if (std::size_t bad = FindInvalidUtf8(body); bad != std::string_view::npos) {
     std::uint32_t l = 0, c = 0;
     LineColumnOf(body, bad, &l, &c);
-    diags->Report(DiagCode::MP0001, Loc{file, line_offset + l + 1, c, ""},
-                  "invalid UTF-8 (byte 0x" +
-                      [&] {
-                        static const char* hex = "0123456789abcdef";
-                        unsigned char b = static_cast<unsigned char>(body[bad]);
-                        return std::string{hex[b >> 4], hex[b & 15]};
-                      }() +
-                      "); YAML and JSON must be UTF-8, document ignored");
+    diags->Report(
+        DiagCode::MP0001, Loc{file, line_offset + l + 1, c, ""}, "invalid UTF-8 (byte 0x" + [&] {
+          static const char* hex = "0123456789abcdef";
+          unsigned char b = static_cast<unsigned char>(body[bad]);
+          return std::string{hex[b >> 4], hex[b & 15]};
+        }() + "); YAML and JSON must be UTF-8, document ignored");
     return;
   }
   const std::size_t first_node = out->arena.size();
@@ -428,8 +429,9 @@ ScalarType Node::Type() const {
   std::string_view v = value;
   if (v.empty() || IsOneOf(v, {"~", "null", "Null", "NULL"})) return ScalarType::kNull;
   // go-yaml v2 (behind kubectl and sigs.k8s.io/yaml) resolves YAML 1.1 booleans.
-  if (IsOneOf(v, {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True",
-                  "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"})) {
+  if (IsOneOf(v,
+              {"y",    "Y",    "yes",   "Yes",   "YES",   "n",  "N",  "no", "No",  "NO",  "true",
+               "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"})) {
     return ScalarType::kBool;
   }
   if (IsIntLiteral(v)) return ScalarType::kInt;

@@ -121,7 +121,8 @@ TEST_P(ScalarTypeTest, ResolvesLikeKubectl) {
 
 INSTANTIATE_TEST_SUITE_P(
     Yaml11, ScalarTypeTest,
-    ::testing::Values(TypeCase{"hello", ScalarType::kString}, TypeCase{"\"42\"", ScalarType::kString},
+    ::testing::Values(TypeCase{"hello", ScalarType::kString},
+                      TypeCase{"\"42\"", ScalarType::kString},
                       TypeCase{"'true'", ScalarType::kString}, TypeCase{"42", ScalarType::kInt},
                       TypeCase{"-7", ScalarType::kInt}, TypeCase{"0x1F", ScalarType::kInt},
                       TypeCase{"1_000", ScalarType::kInt}, TypeCase{"0.5", ScalarType::kFloat},
@@ -129,7 +130,8 @@ INSTANTIATE_TEST_SUITE_P(
                       TypeCase{"yes", ScalarType::kBool}, TypeCase{"on", ScalarType::kBool},
                       TypeCase{"False", ScalarType::kBool}, TypeCase{"~", ScalarType::kNull},
                       TypeCase{"null", ScalarType::kNull}, TypeCase{"500m", ScalarType::kString},
-                      TypeCase{"!!str 12", ScalarType::kString}, TypeCase{"|\n  block", ScalarType::kString},
+                      TypeCase{"!!str 12", ScalarType::kString},
+                      TypeCase{"|\n  block", ScalarType::kString},
                       TypeCase{"1.2.3", ScalarType::kString}));
 
 }  // namespace

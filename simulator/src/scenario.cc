@@ -1,7 +1,5 @@
 #include "meshproof/simulator/scenario.h"
 
-#include "meshproof/engine/profile.h"
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -11,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "meshproof/engine/profile.h"
 #include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof::sim {

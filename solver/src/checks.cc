@@ -8,8 +8,9 @@
 #include <set>
 #include <tuple>
 
-#include "meshproof/solver/reach.h"
 #include "route_checks.h"
+
+#include "meshproof/solver/reach.h"
 
 namespace meshproof {
 namespace {
@@ -24,7 +25,8 @@ class Checker {
  public:
   Checker(const RouteGraph& g, const CheckOptions& o, Diagnostics* out)
       : g_(g), m_(g.model()), p_(g.profile()), o_(o), out_(out) {
-    for (const auto& hrg : m_.http_route_groups) groups_[{hrg.meta.namespace_, hrg.meta.name}] = &hrg;
+    for (const auto& hrg : m_.http_route_groups)
+      groups_[{hrg.meta.namespace_, hrg.meta.name}] = &hrg;
     for (const auto& r : m_.l4_routes) l4_[{r.meta.namespace_, r.meta.name, r.protocol}] = &r;
   }
 
@@ -53,7 +55,9 @@ class Checker {
   std::string RulesPath(const TrafficTarget& t) const {
     return t.meta.smi_version == 1 ? "specs" : "spec.rules";
   }
-  std::string BasePath(const TrafficTarget& t) const { return t.meta.smi_version == 1 ? "" : "spec."; }
+  std::string BasePath(const TrafficTarget& t) const {
+    return t.meta.smi_version == 1 ? "" : "spec.";
+  }
 
   // --- TrafficTargets: MP1001-MP1007 ---------------------------------------------------
 
@@ -78,10 +82,11 @@ class Checker {
           bool found = std::any_of(group->matches.begin(), group->matches.end(),
                                    [&](const HttpMatch& hm) { return hm.name == name; });
           if (!found) {
-            Diagnostic& d = Report(DiagCode::MP1002, t.meta, rp + ".matches[" + std::to_string(k) + "]",
-                                   "rule names match '" + name + "', which HTTPRouteGroup " +
-                                       group->meta.name + " does not have (it has: " +
-                                       MatchNames(*group) + "); that name grants nothing");
+            Diagnostic& d =
+                Report(DiagCode::MP1002, t.meta, rp + ".matches[" + std::to_string(k) + "]",
+                       "rule names match '" + name + "', which HTTPRouteGroup " + group->meta.name +
+                           " does not have (it has: " + MatchNames(*group) +
+                           "); that name grants nothing");
             d.related.push_back(group->meta.ref());
           }
         }
@@ -98,7 +103,8 @@ class Checker {
     if (!t.destination.kind.empty() && t.destination.kind != "ServiceAccount") {
       Report(DiagCode::MP1007, t.meta, base + "destination.kind",
              "destination kind " + t.destination.kind +
-                 " is not supported (identities are ServiceAccounts); the TrafficTarget grants nothing");
+                 " is not supported (identities are ServiceAccounts); the TrafficTarget grants "
+                 "nothing");
     }
     for (std::size_t s = 0; s < t.sources.size(); ++s) {
       if (t.sources[s].kind != "ServiceAccount") {
@@ -110,16 +116,16 @@ class Checker {
     // MP1005: namespace.
     if (t.destination.kind == "ServiceAccount" && t.destination.namespace_ != t.meta.namespace_) {
       Report(DiagCode::MP1005, t.meta, base + "destination.namespace",
-             "TrafficTarget lives in namespace " + t.meta.namespace_ + " but its destination is in " +
-                 t.destination.namespace_ +
+             "TrafficTarget lives in namespace " + t.meta.namespace_ +
+                 " but its destination is in " + t.destination.namespace_ +
                  "; only the destination's owner should grant access to it, and OSM ignores "
                  "(its webhook rejects) such a TrafficTarget");
     }
     // MP1006: no sources or no rules.
     if (t.sources.empty() || t.rules.empty()) {
       std::string what = t.sources.empty() && t.rules.empty() ? "no sources and no rules"
-                         : t.sources.empty()                   ? "no sources"
-                                                               : "no rules";
+                         : t.sources.empty()                  ? "no sources"
+                                                              : "no rules";
       std::string path = t.sources.empty() ? base + "sources" : RulesPath(t);
       std::string readings = t.sources.empty()
                                  ? "spec: it grants nothing (v1alpha3 requires a source); OSM: any "
@@ -144,21 +150,26 @@ class Checker {
       const bool runs = id != kNoId && !g_.identities()[id].workloads.empty();
       if (runs) continue;
       const bool declared = id != kNoId && g_.identities()[id].declared;
-      Diagnostic& d = Report(DiagCode::MP1004, t.meta, base + "sources[" + std::to_string(s) + "].name",
-             "source identity " + src.namespace_ + "/" + src.name + " runs no workload" +
-                 (declared ? "" : " and no ServiceAccount declares it") +
-                 " (a typo, or the wrong namespace?)");
+      Diagnostic& d =
+          Report(DiagCode::MP1004, t.meta, base + "sources[" + std::to_string(s) + "].name",
+                 "source identity " + src.namespace_ + "/" + src.name + " runs no workload" +
+                     (declared ? "" : " and no ServiceAccount declares it") +
+                     " (a typo, or the wrong namespace?)");
       d.group = "identity " + src.namespace_ + "/" + src.name;
     }
   }
 
   std::string OtherKindHint(const TrafficTarget& t, const RouteRef& rule) const {
     std::vector<std::string> found;
-    if (rule.kind != "HTTPRouteGroup" && FindGroup(t.meta.namespace_, rule.name)) found.push_back("HTTPRouteGroup");
-    if (rule.kind != "TCPRoute" && FindL4(t.meta.namespace_, rule.name, L4Protocol::kTcp)) found.push_back("TCPRoute");
-    if (rule.kind != "UDPRoute" && FindL4(t.meta.namespace_, rule.name, L4Protocol::kUdp)) found.push_back("UDPRoute");
+    if (rule.kind != "HTTPRouteGroup" && FindGroup(t.meta.namespace_, rule.name))
+      found.push_back("HTTPRouteGroup");
+    if (rule.kind != "TCPRoute" && FindL4(t.meta.namespace_, rule.name, L4Protocol::kTcp))
+      found.push_back("TCPRoute");
+    if (rule.kind != "UDPRoute" && FindL4(t.meta.namespace_, rule.name, L4Protocol::kUdp))
+      found.push_back("UDPRoute");
     for (const auto& g : m_.http_route_groups) {
-      if (g.meta.name == rule.name && g.meta.namespace_ != t.meta.namespace_ && rule.kind == "HTTPRouteGroup") {
+      if (g.meta.name == rule.name && g.meta.namespace_ != t.meta.namespace_ &&
+          rule.kind == "HTTPRouteGroup") {
         return " (a group of that name exists in namespace " + g.meta.namespace_ +
                "; rules resolve in the TrafficTarget's namespace)";
       }
@@ -183,19 +194,24 @@ class Checker {
       if (meta.smi_version == 0 || served.empty()) return;
       if (std::find(served.begin(), served.end(), meta.smi_version) != served.end()) return;
       std::string list;
-      for (int v : served) list += (list.empty() ? "" : ", ") + std::string("v1alpha") + std::to_string(v);
+      for (int v : served)
+        list += (list.empty() ? "" : ", ") + std::string("v1alpha") + std::to_string(v);
       Report(DiagCode::MP0003, meta, "apiVersion",
              meta.kind + " " + meta.api_version + " is not served by " + p_.name + " (it serves " +
                  group + " " + list + "); the object is not applied there");
     };
     if (!p_.evaluates_access) {
-      for (const auto& x : m_.traffic_splits) check(x.meta, p_.served.traffic_split, "split.smi-spec.io");
+      for (const auto& x : m_.traffic_splits)
+        check(x.meta, p_.served.traffic_split, "split.smi-spec.io");
       return;
     }
-    for (const auto& x : m_.traffic_targets) check(x.meta, p_.served.traffic_target, "access.smi-spec.io");
-    for (const auto& x : m_.http_route_groups) check(x.meta, p_.served.http_route_group, "specs.smi-spec.io");
+    for (const auto& x : m_.traffic_targets)
+      check(x.meta, p_.served.traffic_target, "access.smi-spec.io");
+    for (const auto& x : m_.http_route_groups)
+      check(x.meta, p_.served.http_route_group, "specs.smi-spec.io");
     for (const auto& x : m_.l4_routes) {
-      const auto& served = x.protocol == L4Protocol::kUdp ? p_.served.udp_route : p_.served.tcp_route;
+      const auto& served =
+          x.protocol == L4Protocol::kUdp ? p_.served.udp_route : p_.served.tcp_route;
       if (served.empty()) {
         Report(DiagCode::MP0003, x.meta, "kind",
                x.meta.kind + " is not supported by " + p_.name + "; rules naming it grant nothing");
@@ -203,7 +219,8 @@ class Checker {
         check(x.meta, served, "specs.smi-spec.io");
       }
     }
-    for (const auto& x : m_.traffic_splits) check(x.meta, p_.served.traffic_split, "split.smi-spec.io");
+    for (const auto& x : m_.traffic_splits)
+      check(x.meta, p_.served.traffic_split, "split.smi-spec.io");
   }
   static std::string MatchNames(const HTTPRouteGroup& g) {
     std::string out;
@@ -260,9 +277,11 @@ class Checker {
         for (std::size_t i = 0; i < r->ports.size(); ++i) {
           int port = r->ports[i];
           if (exposed.count(port) || !reported.insert({route_index, port}).second) continue;
-          Diagnostic& d = Report(DiagCode::MP2007, r->meta, "spec.matches.ports[" + std::to_string(i) + "]",
-                                 rule.kind + " port " + std::to_string(port) + " is exposed by no workload or Service of " +
-                                     dest.key() + " (used by TrafficTarget " + t.meta.name + ")");
+          Diagnostic& d =
+              Report(DiagCode::MP2007, r->meta, "spec.matches.ports[" + std::to_string(i) + "]",
+                     rule.kind + " port " + std::to_string(port) +
+                         " is exposed by no workload or Service of " + dest.key() +
+                         " (used by TrafficTarget " + t.meta.name + ")");
           d.related.push_back(t.meta.ref());
         }
       }
@@ -284,11 +303,13 @@ class Checker {
       const TrafficSplit& first = m_.traffic_splits[g_.splits()[list[0]].split];
       for (std::size_t k = 1; k < list.size(); ++k) {
         const TrafficSplit& other = m_.traffic_splits[g_.splits()[list[k]].split];
-        Diagnostic& d = Report(
-            DiagCode::MP3006, other.meta, "spec.service",
-            "TrafficSplits " + first.meta.name + " and " + other.meta.name + " both split " +
-                SvcKey(root) + "; which wins depends on the implementation (spec: unspecified, so "
-                "meshproof applies none; OSM: the first, " + first.meta.name + ")");
+        Diagnostic& d =
+            Report(DiagCode::MP3006, other.meta, "spec.service",
+                   "TrafficSplits " + first.meta.name + " and " + other.meta.name + " both split " +
+                       SvcKey(root) +
+                       "; which wins depends on the implementation (spec: unspecified, so "
+                       "meshproof applies none; OSM: the first, " +
+                       first.meta.name + ")");
         d.related.push_back(first.meta.ref());
       }
     }
@@ -297,9 +318,10 @@ class Checker {
       for (ServiceId s : cycle) names += (names.empty() ? "" : " -> ") + SvcKey(s);
       const SplitNode* split = g_.AppliedSplit(cycle.front());
       if (split == nullptr) continue;
-      Diagnostic& d = Report(DiagCode::MP3009, m_.traffic_splits[split->split].meta, "spec.backends",
-                             "TrafficSplits form a cycle (" + names +
-                                 "); splits are not hierarchical and a cycle cannot be resolved");
+      Diagnostic& d =
+          Report(DiagCode::MP3009, m_.traffic_splits[split->split].meta, "spec.backends",
+                 "TrafficSplits form a cycle (" + names +
+                     "); splits are not hierarchical and a cycle cannot be resolved");
       d.severity = Severity::kError;  // a cycle is an error; a single level is a warning
     }
     for (const SplitNode& node : g_.splits()) {
@@ -338,16 +360,21 @@ class Checker {
     double sum = 0;
     bool all_valid = true;
     for (const auto& b : ts.backends) {
-      if (b.weight_valid) sum += b.weight; else all_valid = false;
+      if (b.weight_valid)
+        sum += b.weight;
+      else
+        all_valid = false;
     }
     if (!ts.backends.empty() && all_valid && sum == 0) {
-      Report(DiagCode::MP3003, ts.meta, "spec.backends",
-             "all weights are 0: no traffic can be routed (Envoy-based meshes reject a total of 0)");
+      Report(
+          DiagCode::MP3003, ts.meta, "spec.backends",
+          "all weights are 0: no traffic can be routed (Envoy-based meshes reject a total of 0)");
     }
     if (o_.require_weight_sum && all_valid && !ts.backends.empty() &&
         std::fabs(sum - *o_.require_weight_sum) > 1e-9) {
       char buf[96];
-      std::snprintf(buf, sizeof buf, "weights sum to %g, not the configured %g", sum, *o_.require_weight_sum);
+      std::snprintf(buf, sizeof buf, "weights sum to %g, not the configured %g", sum,
+                    *o_.require_weight_sum);
       Report(DiagCode::MP3005, ts.meta, "spec.backends", buf);
     }
     // Per backend: MP3002, MP3007, MP3008, MP3009, MP3010.
@@ -358,8 +385,9 @@ class Checker {
       if (b.service_id == kNoId) {
         Report(DiagCode::MP3002, ts.meta, bp + ".service",
                "backend Service " + ns + "/" + b.service + " does not exist" +
-                   (be.weight > 0 ? " (" + Percent(b.share) + " of the root's traffic has nowhere to go)"
-                                  : ""));
+                   (be.weight > 0
+                        ? " (" + Percent(b.share) + " of the root's traffic has nowhere to go)"
+                        : ""));
         continue;
       }
       if (node.root != kNoId && b.service_id == node.root) {
@@ -376,8 +404,9 @@ class Checker {
                                  [&](const auto& p) { return p.port == rp.port; });
           if (!has) {
             Report(DiagCode::MP3007, ts.meta, bp + ".service",
-                   "backend " + backend.key() + " has no port " + std::to_string(rp.port) + " (a port of root " +
-                       SvcKey(node.root) + "): it is excluded from the split on that port");
+                   "backend " + backend.key() + " has no port " + std::to_string(rp.port) +
+                       " (a port of root " + SvcKey(node.root) +
+                       "): it is excluded from the split on that port");
           }
         }
       }
@@ -394,8 +423,8 @@ class Checker {
       for (const Endpoint& e : backend.endpoints) replicas += std::max(e.replicas, 0);
       if (be.weight > 0 && replicas == 0) {
         Report(DiagCode::MP3010, ts.meta, bp + ".service",
-               "backend " + backend.key() + " has weight " + be.weight_text + " (" + Percent(b.share) +
-                   ") but selects no pods: those requests fail");
+               "backend " + backend.key() + " has weight " + be.weight_text + " (" +
+                   Percent(b.share) + ") but selects no pods: those requests fail");
       }
     }
   }
@@ -414,7 +443,8 @@ class Checker {
         if (!allowed_somewhere) {
           for (std::size_t i = 0; i < root.endpoints.size(); ++i) {
             int tp = port.target_ports[i];
-            if (tp && g_.Access(src, root.endpoints[i].identity, tp, port.protocol).level != PortAccess::Level::kNone) {
+            if (tp && g_.Access(src, root.endpoints[i].identity, tp, port.protocol).level !=
+                          PortAccess::Level::kNone) {
               allowed_somewhere = true;
             }
           }
@@ -440,13 +470,13 @@ class Checker {
           for (const auto& b : node.backends) {
             if (b.service_id == backend) bi = b.backend_index;
           }
-          Diagnostic& d = Report(
-              DiagCode::MP3011, ts.meta, "spec.backends[" + std::to_string(bi) + "]",
-              Key(src) + " may call " + root.key() + ":" + std::to_string(port.port) +
-                  " but is denied on backend " + SvcKey(backend) + " (its pods run as " +
-                  (denied_identity == kNoId ? std::string("?") : Key(denied_identity)) +
-                  ", which no TrafficTarget opens to it): " + Percent(dt.first) +
-                  " of its requests to the root will fail with 403");
+          Diagnostic& d =
+              Report(DiagCode::MP3011, ts.meta, "spec.backends[" + std::to_string(bi) + "]",
+                     Key(src) + " may call " + root.key() + ":" + std::to_string(port.port) +
+                         " but is denied on backend " + SvcKey(backend) + " (its pods run as " +
+                         (denied_identity == kNoId ? std::string("?") : Key(denied_identity)) +
+                         ", which no TrafficTarget opens to it): " + Percent(dt.first) +
+                         " of its requests to the root will fail with 403");
           for (std::size_t t : granting) d.related.push_back(m_.traffic_targets[t].meta.ref());
           d.witness = MakeWitness(src, root, port);
         }
@@ -478,7 +508,8 @@ class Checker {
         const Workload& wl = m_.workloads[w];
         Report(DiagCode::MP1010, wl.meta, "",
                std::string(WorkloadKindName(wl.workload_kind)) + " " + wl.meta.name + " runs as " +
-                   ident.key() + ", which no TrafficTarget names as destination: it receives no mesh traffic");
+                   ident.key() +
+                   ", which no TrafficTarget names as destination: it receives no mesh traffic");
       }
     }
   }
@@ -498,23 +529,25 @@ class Checker {
           if (e.verdict != Verdict::kPartial || split) continue;  // splits: MP3011's job
           std::set<IdentityId> allowed_ids, denied_ids;
           for (const auto& r : e.receivers) {
-            (r.access.level == PortAccess::Level::kNone ? denied_ids : allowed_ids).insert(r.identity);
+            (r.access.level == PortAccess::Level::kNone ? denied_ids : allowed_ids)
+                .insert(r.identity);
           }
           std::string denied;
           for (IdentityId d : denied_ids) denied += (denied.empty() ? "" : ", ") + Key(d);
-          Diagnostic& d = Report(
-              DiagCode::MP1011, m_.services[s.model_index].meta, "spec.selector",
-              "endpoints of " + s.key() + " run as several identities and " + Key(src) +
-                  " is allowed on only some of them (denied on " + denied + "): " +
-                  Percent(e.denied_share) + " of its requests on port " + std::to_string(port.port) +
-                  " fail, depending on load balancing");
+          Diagnostic& d =
+              Report(DiagCode::MP1011, m_.services[s.model_index].meta, "spec.selector",
+                     "endpoints of " + s.key() + " run as several identities and " + Key(src) +
+                         " is allowed on only some of them (denied on " + denied +
+                         "): " + Percent(e.denied_share) + " of its requests on port " +
+                         std::to_string(port.port) + " fail, depending on load balancing");
           d.witness = MakeWitness(src, s, port);
         }
       }
       if (!any_allowed) {
         Report(DiagCode::MP1009, m_.services[s.model_index].meta, "",
-               "no identity can reach " + s.key() + " on any port: no TrafficTarget opens its pods' "
-               "identities to a caller");
+               "no identity can reach " + s.key() +
+                   " on any port: no TrafficTarget opens its pods' "
+                   "identities to a caller");
       }
     }
   }
@@ -549,18 +582,21 @@ class Checker {
         for (const std::string& src : sources) {
           auto slash = src.find('/');
           IdentityId mine = g_.FindIdentity(src.substr(0, slash), src.substr(slash + 1));
-          Verdict here = mine == kNoId ? Verdict::kDeny : EvaluateReach(g_, mine, sid, port.port).verdict;
+          Verdict here =
+              mine == kNoId ? Verdict::kDeny : EvaluateReach(g_, mine, sid, port.port).verdict;
           std::string diffs;
           std::string why;
           for (const RouteGraph& og : others) {
             IdentityId theirs = og.FindIdentity(src.substr(0, slash), src.substr(slash + 1));
             ServiceId osid = og.FindService(s.namespace_, s.name);
-            Verdict there = theirs == kNoId || osid == kNoId ? Verdict::kDeny
-                                                              : EvaluateReach(og, theirs, osid, port.port).verdict;
+            Verdict there = theirs == kNoId || osid == kNoId
+                                ? Verdict::kDeny
+                                : EvaluateReach(og, theirs, osid, port.port).verdict;
             if (there == here) continue;
             diffs += std::string(", ") + og.profile().name + ": " + VerdictName(there);
             std::string w = Why(og, s, port.protocol);
-            if (!w.empty()) why += (why.empty() ? "" : "; ") + std::string(og.profile().name) + ": " + w;
+            if (!w.empty())
+              why += (why.empty() ? "" : "; ") + std::string(og.profile().name) + ": " + w;
           }
           if (diffs.empty()) continue;
           std::pair<std::string, std::string> key{std::string(VerdictName(here)) + diffs, why};
@@ -572,10 +608,11 @@ class Checker {
           for (const auto& x : srcs) who += (who.empty() ? "" : ", ") + x;
           const std::string& verdicts = key.first;
           const std::string rest = verdicts.substr(verdicts.find(','));
-          Diagnostic& d = Report(DiagCode::MP4001, m_.services[s.model_index].meta, "",
-                                 "portability: " + who + " -> " + s.key() + ":" + std::to_string(port.port) +
-                                     " is " + VerdictName(here_of[key]) + " under " + p_.name + rest +
-                                     (key.second.empty() ? "" : " (" + key.second + ")"));
+          Diagnostic& d =
+              Report(DiagCode::MP4001, m_.services[s.model_index].meta, "",
+                     "portability: " + who + " -> " + s.key() + ":" + std::to_string(port.port) +
+                         " is " + VerdictName(here_of[key]) + " under " + p_.name + rest +
+                         (key.second.empty() ? "" : " (" + key.second + ")"));
           Witness w;
           w.source = srcs.front();
           w.destination = s.key();
@@ -603,33 +640,39 @@ class Checker {
     for (IdentityId id : ids) {
       for (GrantId gid : g_.GrantsTo(id)) {
         const TrafficTarget& t = m_.traffic_targets[g_.grants()[gid].target];
-        IdentityId oid = other.FindIdentity(g_.identities()[id].namespace_, g_.identities()[id].name);
+        IdentityId oid =
+            other.FindIdentity(g_.identities()[id].namespace_, g_.identities()[id].name);
         if (oid != kNoId) {
           for (GrantId og : other.GrantsTo(oid)) {
             const Grant& ogr = other.grants()[og];
             if (ogr.target == g_.grants()[gid].target && !ogr.applied) {
-              reasons.insert("it ignores TrafficTarget " + t.meta.name + " because " + ogr.ignored_because);
+              reasons.insert("it ignores TrafficTarget " + t.meta.name + " because " +
+                             ogr.ignored_because);
             }
           }
         }
         for (const RouteRef& r : t.rules) {
           if (protocol == PortProtocol::kHttp && r.kind == "HTTPRouteGroup" && !r.matches &&
               q.rule_without_matches_grants_all != p_.rule_without_matches_grants_all) {
-            reasons.insert(q.rule_without_matches_grants_all ? "a rule without matches grants all matches"
-                                                             : "a rule without matches grants nothing");
+            reasons.insert(q.rule_without_matches_grants_all
+                               ? "a rule without matches grants all matches"
+                               : "a rule without matches grants nothing");
           }
         }
-        const bool tcp_only = !t.rules.empty() && std::all_of(t.rules.begin(), t.rules.end(),
-                                                              [](const RouteRef& r) { return r.kind == "TCPRoute"; });
+        const bool tcp_only =
+            !t.rules.empty() && std::all_of(t.rules.begin(), t.rules.end(),
+                                            [](const RouteRef& r) { return r.kind == "TCPRoute"; });
         if (protocol == PortProtocol::kHttp && tcp_only &&
             q.tcp_rules_grant_http_ports != p_.tcp_rules_grant_http_ports) {
-          reasons.insert(q.tcp_rules_grant_http_ports ? "TCPRoute-only targets open HTTP ports"
-                                                      : "TCPRoute-only targets grant nothing on HTTP ports");
+          reasons.insert(q.tcp_rules_grant_http_ports
+                             ? "TCPRoute-only targets open HTTP ports"
+                             : "TCPRoute-only targets grant nothing on HTTP ports");
         }
         const bool has_tcp = std::any_of(t.rules.begin(), t.rules.end(),
                                          [](const RouteRef& r) { return r.kind == "TCPRoute"; });
-        const bool has_http = std::any_of(t.rules.begin(), t.rules.end(),
-                                          [](const RouteRef& r) { return r.kind == "HTTPRouteGroup"; });
+        const bool has_http = std::any_of(t.rules.begin(), t.rules.end(), [](const RouteRef& r) {
+          return r.kind == "HTTPRouteGroup";
+        });
         if (has_http && !has_tcp) http_only_target = true;
         if (protocol == PortProtocol::kHttp && has_tcp && has_http &&
             q.tcp_routes_filter_http_ports != p_.tcp_routes_filter_http_ports) {
@@ -643,8 +686,9 @@ class Checker {
         }
         if (protocol == PortProtocol::kTcp && t.sources.empty() &&
             q.empty_sources_grant_any_on_tcp != p_.empty_sources_grant_any_on_tcp) {
-          reasons.insert(q.empty_sources_grant_any_on_tcp ? "no sources means any caller on TCP ports"
-                                                          : "no sources grants nothing");
+          reasons.insert(q.empty_sources_grant_any_on_tcp
+                             ? "no sources means any caller on TCP ports"
+                             : "no sources grants nothing");
         }
       }
     }

@@ -20,7 +20,9 @@ namespace {
 // kind/ns/name -> content hash (independent of file, position and formatting).
 std::map<std::string, std::uint64_t> Fingerprints(const LoadResult& r) {
   std::map<std::string, std::uint64_t> out;
-  r.model.ForEachMeta([&](const ObjectMeta& m) { out[m.kind + "/" + m.namespace_ + "/" + m.name] = m.content_hash; });
+  r.model.ForEachMeta([&](const ObjectMeta& m) {
+    out[m.kind + "/" + m.namespace_ + "/" + m.name] = m.content_hash;
+  });
   return out;
 }
 
@@ -30,12 +32,16 @@ ObjectRef RefOf(const std::string& key) {
   return ObjectRef{key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1)};
 }
 
-double AllowedShare(const QueryAnswer& a) { return a.verdict == Verdict::kDeny ? 0.0 : 1.0 - a.denied_share; }
+double AllowedShare(const QueryAnswer& a) {
+  return a.verdict == Verdict::kDeny ? 0.0 : 1.0 - a.denied_share;
+}
 
 class Differ {
  public:
   Differ(const LoadResult& base, const LoadResult& next, const DiffOptions& o)
-      : base_(base), next_(next), o_(o),
+      : base_(base),
+        next_(next),
+        o_(o),
         g0_(CompileGraph(base.model, GetProfile(o.profile))),
         g1_(CompileGraph(next.model, GetProfile(o.profile))),
         solver_(o.solver_timeout_ms) {}
@@ -54,7 +60,10 @@ class Differ {
       granted = granted || s.granted;
       revoked = revoked || s.revoked;
     }
-    r.verdict = granted && revoked ? "incomparable" : granted ? "more-permissive" : revoked ? "less-permissive" : "equal";
+    r.verdict = granted && revoked ? "incomparable"
+                : granted          ? "more-permissive"
+                : revoked          ? "less-permissive"
+                                   : "equal";
     r.unknown = unknown_;
     return r;
   }
@@ -93,7 +102,8 @@ class Differ {
       const MeshModel& m = side->model;
       for (const TrafficTarget& t : m.traffic_targets) {
         bool touched = changed.count("TrafficTarget/" + t.meta.namespace_ + "/" + t.meta.name) > 0;
-        for (const RouteRef& rule : t.rules) touched = touched || routes.count({t.meta.namespace_, rule.name});
+        for (const RouteRef& rule : t.rules)
+          touched = touched || routes.count({t.meta.namespace_, rule.name});
         if (touched) identities.insert(t.destination.namespace_ + "/" + t.destination.name);
       }
       for (const Workload& w : m.workloads) {
@@ -111,7 +121,8 @@ class Differ {
       }
       for (const TrafficSplit& ts : m.traffic_splits) {
         if (!changed.count("TrafficSplit/" + ts.meta.namespace_ + "/" + ts.meta.name)) continue;
-        auto root = ResolveRootName(ts.root_service, ts.meta.namespace_, RootForm::kAnyIgnoreNamespace);
+        auto root =
+            ResolveRootName(ts.root_service, ts.meta.namespace_, RootForm::kAnyIgnoreNamespace);
         if (root) services.insert(ts.meta.namespace_ + "/" + *root);
         for (const auto& b : ts.backends) services.insert(ts.meta.namespace_ + "/" + b.service);
       }
@@ -155,8 +166,8 @@ class Differ {
     for (const auto& pr : e.receivers) {
       char share[32];
       std::snprintf(share, sizeof share, "%.12g", pr.share);
-      out += "|" + g.identities()[pr.identity].key() + ":" + std::to_string(pr.target_port) + "@" + share + "=" +
-             std::to_string(static_cast<int>(pr.access.level));
+      out += "|" + g.identities()[pr.identity].key() + ":" + std::to_string(pr.target_port) + "@" +
+             share + "=" + std::to_string(static_cast<int>(pr.access.level));
       std::set<std::string> matches;
       for (const GrantedMatch& gm : pr.access.matches) {
         const HttpMatch& hm = m.http_route_groups[gm.group].matches[gm.match];
@@ -221,7 +232,8 @@ class Differ {
     }
   }
 
-  SliceChange::Example Example(const QueryRequest& q, const QueryAnswer& a0, const QueryAnswer& a1) {
+  SliceChange::Example Example(const QueryRequest& q, const QueryAnswer& a0,
+                               const QueryAnswer& a1) {
     SliceChange::Example e;
     e.request.source = q.from;
     e.request.destination = q.to;
@@ -248,8 +260,8 @@ class Differ {
   // Concrete requests that can tell the two versions of a slice apart: each granted
   // match's own example, and for every match of one side, a request it admits that no
   // compatible match of the other side admits (Z3, one membership per question).
-  std::vector<QueryRequest> Candidates(const std::string& src, const std::string& svc, int port, IdentityId i0,
-                                       ServiceId s0, IdentityId i1, ServiceId s1) {
+  std::vector<QueryRequest> Candidates(const std::string& src, const std::string& svc, int port,
+                                       IdentityId i0, ServiceId s0, IdentityId i1, ServiceId s1) {
     struct Side {
       const RouteGraph* g;
       std::vector<const HttpMatch*> matches;
@@ -266,7 +278,8 @@ class Differ {
       for (const auto& pr : e.receivers) {
         if (pr.access.level == PortAccess::Level::kAll) sides[k].all = true;
         for (const GrantedMatch& gm : pr.access.matches) {
-          sides[k].matches.push_back(&sides[k].g->model().http_route_groups[gm.group].matches[gm.match]);
+          sides[k].matches.push_back(
+              &sides[k].g->model().http_route_groups[gm.group].matches[gm.match]);
         }
       }
     }
@@ -310,9 +323,10 @@ class Differ {
         // Other side's matches that could admit this request's method and headers.
         std::vector<std::string> others;
         for (const HttpMatch* om : other.matches) {
-          bool method_ok = om->methods.empty() || std::any_of(om->methods.begin(), om->methods.end(), [&](const std::string& m) {
-                             return m == "*" || m == *q.method;
-                           });
+          bool method_ok =
+              om->methods.empty() ||
+              std::any_of(om->methods.begin(), om->methods.end(),
+                          [&](const std::string& m) { return m == "*" || m == *q.method; });
           bool headers_ok = MatchAdmits(*om, prof, *q.method, "", q.headers);
           if (method_ok && headers_ok) others.push_back(om->path_regex.value_or(".*"));
         }
@@ -394,7 +408,9 @@ class Differ {
     // A finding is the same finding when its code, object and YAML path are: numbers in
     // its message (a share, a count) may change without it being new or fixed.
     auto key = [](const Diagnostic& d) {
-      std::string res = d.resource ? d.resource->kind + "/" + d.resource->namespace_ + "/" + d.resource->name : "";
+      std::string res =
+          d.resource ? d.resource->kind + "/" + d.resource->namespace_ + "/" + d.resource->name
+                     : "";
       return std::string(InfoOf(d.code).id) + "|" + res + "|" + d.location.path;
     };
     std::multiset<std::string> k0, k1;

@@ -3,15 +3,15 @@
 // on both sides.
 #include "meshproof/solver/diff.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <set>
+
+#include "test_mesh.h"
+#include <gtest/gtest.h>
 
 #include "meshproof/engine/graph.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/verify.h"
-#include "test_mesh.h"
 
 namespace meshproof {
 namespace {
@@ -21,10 +21,12 @@ using testing::Routes;
 using testing::Split;
 using testing::Target;
 
-const std::string kApps = App("shop", "web", "web") + App("shop", "store", "store") + App("shop", "admin", "admin");
+const std::string kApps =
+    App("shop", "web", "web") + App("shop", "store", "store") + App("shop", "admin", "admin");
 
-DiffResult DiffOf(const std::string& before, const std::string& after, ProfileId p = ProfileId::kSpec,
-                  LoadResult* keep_base = nullptr, LoadResult* keep_next = nullptr) {
+DiffResult DiffOf(const std::string& before, const std::string& after,
+                  ProfileId p = ProfileId::kSpec, LoadResult* keep_base = nullptr,
+                  LoadResult* keep_next = nullptr) {
   LoadResult b = LoadTexts({{"mesh.yaml", before}});
   LoadResult n = LoadTexts({{"mesh.yaml", after}});
   DiffOptions o;
@@ -35,14 +37,23 @@ DiffResult DiffOf(const std::string& before, const std::string& after, ProfileId
   for (const SliceChange& s : r.slices) {
     for (const auto* ex : {s.grant ? &*s.grant : nullptr, s.revoke ? &*s.revoke : nullptr}) {
       if (!ex) continue;
-      QueryRequest q{ex->request.source, ex->request.destination, "", ex->request.port,
-                     ex->request.method.empty() ? std::nullopt : std::optional<std::string>(ex->request.method),
-                     ex->request.path.empty() ? std::nullopt : std::optional<std::string>(ex->request.path),
-                     ex->request.headers, true};
-      EXPECT_EQ(VerdictName(Query(g0, q).verdict), ex->base_verdict) << s.source << " -> " << s.destination;
-      EXPECT_EQ(VerdictName(Query(g1, q).verdict), ex->new_verdict) << s.source << " -> " << s.destination;
+      QueryRequest q{
+          ex->request.source,
+          ex->request.destination,
+          "",
+          ex->request.port,
+          ex->request.method.empty() ? std::nullopt
+                                     : std::optional<std::string>(ex->request.method),
+          ex->request.path.empty() ? std::nullopt : std::optional<std::string>(ex->request.path),
+          ex->request.headers,
+          true};
+      EXPECT_EQ(VerdictName(Query(g0, q).verdict), ex->base_verdict)
+          << s.source << " -> " << s.destination;
+      EXPECT_EQ(VerdictName(Query(g1, q).verdict), ex->new_verdict)
+          << s.source << " -> " << s.destination;
       // A witness tells the sides apart: by verdict, or by the share of its requests allowed.
-      EXPECT_GT(std::abs(ex->base_allowed_share - ex->new_allowed_share), 1e-9) << s.source << " -> " << s.destination;
+      EXPECT_GT(std::abs(ex->base_allowed_share - ex->new_allowed_share), 1e-9)
+          << s.source << " -> " << s.destination;
     }
   }
   if (keep_base) *keep_base = std::move(b);
@@ -50,8 +61,10 @@ DiffResult DiffOf(const std::string& before, const std::string& after, ProfileId
   return r;
 }
 
-const std::string kRoutes = Routes("shop", "r", "[{name: v1, pathRegex: \"/api/v1/.*\", methods: [GET]}]");
-const std::string kGrant = Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r}]");
+const std::string kRoutes =
+    Routes("shop", "r", "[{name: v1, pathRegex: \"/api/v1/.*\", methods: [GET]}]");
+const std::string kGrant =
+    Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r}]");
 
 TEST(DiffTest, GrantedRevokedBoth) {
   DiffResult grant = DiffOf(kApps + kRoutes, kApps + kRoutes + kGrant);
@@ -68,8 +81,10 @@ TEST(DiffTest, GrantedRevokedBoth) {
   EXPECT_EQ(revoke.slices[0].revoke->base_objects, std::vector<std::string>{"shop/t"});
 
   // Moving the grant from store to admin: revoked on one Service, granted on another.
-  DiffResult both = DiffOf(kApps + kRoutes + kGrant,
-                           kApps + kRoutes + Target("shop", "t", "shop/admin", "shop/web", "[{kind: HTTPRouteGroup, name: r}]"));
+  DiffResult both = DiffOf(
+      kApps + kRoutes + kGrant,
+      kApps + kRoutes +
+          Target("shop", "t", "shop/admin", "shop/web", "[{kind: HTTPRouteGroup, name: r}]"));
   EXPECT_EQ(both.verdict, "incomparable");
   EXPECT_EQ(both.slices.size(), 2u);
 }
@@ -86,10 +101,13 @@ TEST(DiffTest, RegexWidenedGivesAWitnessInTheNewPartOnly) {
 }
 
 TEST(DiffTest, SourceAdded) {
-  std::string two = "apiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: t, namespace: shop}\n"
-                    "spec:\n  destination: {kind: ServiceAccount, name: store, namespace: shop}\n"
-                    "  rules: [{kind: HTTPRouteGroup, name: r}]\n"
-                    "  sources: [{kind: ServiceAccount, name: web, namespace: shop}, {kind: ServiceAccount, name: admin, namespace: shop}]\n";
+  std::string two =
+      "apiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: t, "
+      "namespace: shop}\n"
+      "spec:\n  destination: {kind: ServiceAccount, name: store, namespace: shop}\n"
+      "  rules: [{kind: HTTPRouteGroup, name: r}]\n"
+      "  sources: [{kind: ServiceAccount, name: web, namespace: shop}, {kind: ServiceAccount, "
+      "name: admin, namespace: shop}]\n";
   DiffResult r = DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + two);
   EXPECT_EQ(r.verdict, "more-permissive");
   ASSERT_EQ(r.slices.size(), 1u);
@@ -98,7 +116,8 @@ TEST(DiffTest, SourceAdded) {
 
 TEST(DiffTest, MovedToAnotherFileIsEqual) {
   LoadResult b = LoadTexts({{"a.yaml", kApps + kRoutes + kGrant}});
-  LoadResult n = LoadTexts({{"a.yaml", kApps + kRoutes}, {"policy/grant.yaml", "# moved here\n\n" + kGrant}});
+  LoadResult n =
+      LoadTexts({{"a.yaml", kApps + kRoutes}, {"policy/grant.yaml", "# moved here\n\n" + kGrant}});
   DiffResult r = Diff(b, n, {});
   EXPECT_EQ(r.verdict, "equal");
   EXPECT_TRUE(r.changed_objects.empty());
@@ -107,8 +126,9 @@ TEST(DiffTest, MovedToAnotherFileIsEqual) {
 
 TEST(DiffTest, NoOpRefactorIsEqual) {
   // Rename the route group and update the reference; split a match list into its own file.
-  std::string renamed = Routes("shop", "store-routes", "[{name: v1, pathRegex: \"/api/v1/.*\", methods: [GET]}]") +
-                        Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: store-routes}]");
+  std::string renamed =
+      Routes("shop", "store-routes", "[{name: v1, pathRegex: \"/api/v1/.*\", methods: [GET]}]") +
+      Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: store-routes}]");
   DiffResult r = DiffOf(kApps + kRoutes + kGrant, kApps + renamed);
   EXPECT_EQ(r.verdict, "equal") << (r.slices.empty() ? "" : r.slices[0].source);
   EXPECT_FALSE(r.changed_objects.empty());
@@ -119,10 +139,15 @@ TEST(DiffTest, NoOpRefactorIsEqual) {
 TEST(DiffTest, SplitReweighted) {
   std::string base = App("shop", "web", "web") + App("shop", "store", "store", 1, "v1") +
                      App("shop", "store", "store-canary", 1, "v2") + kRoutes +
-                     "apiVersion: v1\nkind: Service\nmetadata: {name: store, namespace: shop}\nspec:\n  selector: {app: store}\n"
-                     "  ports: [{name: http, port: 80, targetPort: 8080}]\n---\n" + kGrant;
-  DiffResult r = DiffOf(base + Split("shop", "s", "store", "[{service: store-v1, weight: 90}, {service: store-v2, weight: 10}]"),
-                        base + Split("shop", "s", "store", "[{service: store-v1, weight: 50}, {service: store-v2, weight: 50}]"));
+                     "apiVersion: v1\nkind: Service\nmetadata: {name: store, namespace: "
+                     "shop}\nspec:\n  selector: {app: store}\n"
+                     "  ports: [{name: http, port: 80, targetPort: 8080}]\n---\n" +
+                     kGrant;
+  DiffResult r =
+      DiffOf(base + Split("shop", "s", "store",
+                          "[{service: store-v1, weight: 90}, {service: store-v2, weight: 10}]"),
+             base + Split("shop", "s", "store",
+                          "[{service: store-v1, weight: 50}, {service: store-v2, weight: 50}]"));
   ASSERT_EQ(r.shares.size(), 1u);
   EXPECT_EQ(r.shares[0].root, "shop/store");
   ASSERT_EQ(r.shares[0].backends.size(), 2u);
@@ -138,33 +163,47 @@ TEST(DiffTest, SplitReweighted) {
 TEST(DiffTest, ProfileDependentChange) {
   // Listing the group's only match explicitly changes nothing for the spec (a rule without
   // matches already grants all of them) but grants access under OSM (where it granted nothing).
-  std::string listed = Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: r, matches: [v1]}]");
-  EXPECT_EQ(DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + listed, ProfileId::kSpec).verdict, "equal");
-  EXPECT_EQ(DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + listed, ProfileId::kOsm).verdict, "more-permissive");
+  std::string listed = Target("shop", "t", "shop/store", "shop/web",
+                              "[{kind: HTTPRouteGroup, name: r, matches: [v1]}]");
+  EXPECT_EQ(DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + listed, ProfileId::kSpec).verdict,
+            "equal");
+  EXPECT_EQ(DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + listed, ProfileId::kOsm).verdict,
+            "more-permissive");
 }
 
 TEST(DiffTest, FindingsNewAndFixed) {
-  std::string broken = kApps + kRoutes + Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: gone}]");
+  std::string broken =
+      kApps + kRoutes +
+      Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: gone}]");
   DiffResult r = DiffOf(broken, kApps + kRoutes + kGrant);
-  bool fixed = std::any_of(r.fixed_findings.begin(), r.fixed_findings.end(), [](const FindingRef& f) { return f.code == "MP1001"; });
+  bool fixed = std::any_of(r.fixed_findings.begin(), r.fixed_findings.end(),
+                           [](const FindingRef& f) { return f.code == "MP1001"; });
   EXPECT_TRUE(fixed);
   DiffResult back = DiffOf(kApps + kRoutes + kGrant, broken);
-  bool added = std::any_of(back.new_findings.begin(), back.new_findings.end(), [](const FindingRef& f) { return f.code == "MP1001"; });
+  bool added = std::any_of(back.new_findings.begin(), back.new_findings.end(),
+                           [](const FindingRef& f) { return f.code == "MP1001"; });
   EXPECT_TRUE(added);
 }
 
 // The findings diff re-checks only the region a change can affect; it must report exactly
 // what comparing two full verifies reports.
 TEST(DiffTest, ScopedFindingsEqualFullVerifies) {
-  std::string other = App("ops", "mon", "mon") + Routes("ops", "r", "[{name: m, pathRegex: /metrics, methods: [GET]}]") +
-                      Target("ops", "t", "ops/mon", "shop/web", "[{kind: HTTPRouteGroup, name: r}]");
+  std::string other =
+      App("ops", "mon", "mon") +
+      Routes("ops", "r", "[{name: m, pathRegex: /metrics, methods: [GET]}]") +
+      Target("ops", "t", "ops/mon", "shop/web", "[{kind: HTTPRouteGroup, name: r}]");
   std::vector<std::pair<std::string, std::string>> changes = {
-      {kApps + kRoutes + kGrant + other, kApps + Routes("shop", "r", "[{name: v1, pathRegex: /api, methods: [GET]}]") + kGrant + other},
+      {kApps + kRoutes + kGrant + other,
+       kApps + Routes("shop", "r", "[{name: v1, pathRegex: /api, methods: [GET]}]") + kGrant +
+           other},
       {kApps + kRoutes + kGrant + other, kApps + kRoutes + other},
-      {kApps + kRoutes + other, kApps + kRoutes + kGrant + other + Routes("shop", "dup", "[{name: a}, {name: a}]")},
+      {kApps + kRoutes + other,
+       kApps + kRoutes + kGrant + other + Routes("shop", "dup", "[{name: a}, {name: a}]")},
   };
-  auto key = [](const std::string& code, const std::optional<ObjectRef>& res, const std::string& msg) {
-    return code + "|" + (res ? res->kind + "/" + res->namespace_ + "/" + res->name : "") + "|" + msg;
+  auto key = [](const std::string& code, const std::optional<ObjectRef>& res,
+                const std::string& msg) {
+    return code + "|" + (res ? res->kind + "/" + res->namespace_ + "/" + res->name : "") + "|" +
+           msg;
   };
   for (const auto& [before, after] : changes) {
     LoadResult b = LoadTexts({{"mesh.yaml", before}}), n = LoadTexts({{"mesh.yaml", after}});

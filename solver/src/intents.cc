@@ -81,12 +81,15 @@ void CheckIntents(const RouteGraph& graph, const std::vector<Intent>& intents, D
         for (const auto& p : a.ports) {
           if (p.verdict == Verdict::kAllow) continue;
           std::string l = Joined(p.lacks);
-          if (!l.empty()) why += (why.empty() ? "" : "; ") + std::string("port ") + std::to_string(p.port) + ": " + l;
+          if (!l.empty())
+            why += (why.empty() ? "" : "; ") + std::string("port ") + std::to_string(p.port) +
+                   ": " + l;
         }
-        Diagnostic& d = out->Report(DiagCode::MP5001, in.loc,
-                                    "intent violated: " + in.text + ": " + src + " -> " + dest + " is " +
-                                        (a.verdict == Verdict::kPartial ? "only partly allowed" : "denied") +
-                                        (why.empty() ? "" : " (" + why + ")"));
+        Diagnostic& d =
+            out->Report(DiagCode::MP5001, in.loc,
+                        "intent violated: " + in.text + ": " + src + " -> " + dest + " is " +
+                            (a.verdict == Verdict::kPartial ? "only partly allowed" : "denied") +
+                            (why.empty() ? "" : " (" + why + ")"));
         d.witness = a.witness;
       } else if (!in.allow && a.verdict != Verdict::kDeny) {
         std::string by;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <unordered_map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "meshproof/engine/names.h"
 #include "meshproof/solver/intents.h"
@@ -77,7 +77,9 @@ class Querier {
         }
         targets.push_back(std::move(t));
       }
-      if (targets.empty()) a.problem = q_.port ? q_.to + " has no port " + std::to_string(*q_.port) : q_.to + " has no ports";
+      if (targets.empty())
+        a.problem =
+            q_.port ? q_.to + " has no port " + std::to_string(*q_.port) : q_.to + " has no ports";
     } else {
       auto [ns, name] = SplitRef(q_.to_identity);
       IdentityId id = g_.FindIdentity(ns, name);
@@ -87,7 +89,8 @@ class Querier {
           const ServiceNode& s = g_.services()[sid];
           for (const auto& p : s.ports) {
             for (std::size_t i = 0; i < s.endpoints.size(); ++i) {
-              if (s.endpoints[i].identity == id && p.target_ports[i]) ports.insert({p.target_ports[i], p.protocol});
+              if (s.endpoints[i].identity == id && p.target_ports[i])
+                ports.insert({p.target_ports[i], p.protocol});
             }
           }
         }
@@ -108,7 +111,8 @@ class Querier {
         ports = only;
       }
       if (id == kNoId) {
-        a.problem = "identity " + q_.to_identity + " runs no workload and no TrafficTarget names it";
+        a.problem =
+            "identity " + q_.to_identity + " runs no workload and no TrafficTarget names it";
         return a;
       }
       for (auto [port, proto] : ports) targets.push_back(Target{port, proto, {{id, port}}, {1.0}});
@@ -123,8 +127,10 @@ class Querier {
       for (std::size_t i = 0; i < t.receivers.size(); ++i) {
         auto [dest, pod_port] = t.receivers[i];
         total += t.shares[i];
-        PortAccess acc = (src != kNoId && pod_port) ? g_.Access(src, dest, pod_port, t.protocol) : PortAccess{};
-        if (src == kNoId && !g_.profile().evaluates_access && pod_port) acc.level = PortAccess::Level::kAll;
+        PortAccess acc =
+            (src != kNoId && pod_port) ? g_.Access(src, dest, pod_port, t.protocol) : PortAccess{};
+        if (src == kNoId && !g_.profile().evaluates_access && pod_port)
+          acc.level = PortAccess::Level::kAll;
         std::vector<std::pair<std::size_t, std::string>> admitted;  // traffic target, route
         if (acc.level == PortAccess::Level::kAll) {
           for (std::size_t tt : acc.targets) admitted.emplace_back(tt, "all");
@@ -136,7 +142,8 @@ class Querier {
             if (!Admits(hm)) continue;
             if (!OpenFieldsSatisfiable(hm)) continue;
             if (!witness_match_) witness_match_ = gm;
-            for (std::size_t tt : TargetsGranting(dest, gm)) admitted.emplace_back(tt, grp.meta.name + "/" + hm.name);
+            for (std::size_t tt : TargetsGranting(dest, gm))
+              admitted.emplace_back(tt, grp.meta.name + "/" + hm.name);
           }
         }
         if (admitted.empty()) {
@@ -146,14 +153,17 @@ class Querier {
         allowed += t.shares[i];
         if (!q_.explain && !needs_because_) continue;
         for (const auto& [tt, route] : admitted) {
-          std::string name = tt == SIZE_MAX ? std::string("(access not enforced by ") + g_.profile().name + ")"
-                                             : m_.traffic_targets[tt].meta.namespace_ + "/" + m_.traffic_targets[tt].meta.name;
+          std::string name =
+              tt == SIZE_MAX
+                  ? std::string("(access not enforced by ") + g_.profile().name + ")"
+                  : m_.traffic_targets[tt].meta.namespace_ + "/" + m_.traffic_targets[tt].meta.name;
           because.insert({g_.identities()[dest].key(), name, route});
         }
       }
       for (const auto& [id, tt, route] : because) {
         // Merge the routes of one TrafficTarget on one identity into one line.
-        if (!pp.because.empty() && pp.because.back().identity == id && pp.because.back().traffic_target == tt) {
+        if (!pp.because.empty() && pp.because.back().identity == id &&
+            pp.because.back().traffic_target == tt) {
           pp.because.back().routes += ", " + route;
         } else {
           pp.because.push_back({id, tt, route});
@@ -200,8 +210,9 @@ class Querier {
     if (q_.exact_headers) {
       // Every header the match requires must be among the given ones.
       for (const HeaderMatch& h : hm.headers) {
-        bool present = std::any_of(q_.headers.begin(), q_.headers.end(),
-                                   [&](const auto& kv) { return Lower(kv.first) == Lower(h.name); });
+        bool present = std::any_of(q_.headers.begin(), q_.headers.end(), [&](const auto& kv) {
+          return Lower(kv.first) == Lower(h.name);
+        });
         if (!present) return false;
       }
     }
@@ -219,9 +230,10 @@ class Querier {
   // With a header left open, the match admits the request when the rest of it fits.
   bool MatchAdmitsOpenHeader(const HttpMatch& hm, const std::string& open) const {
     HttpMatch copy = hm;
-    copy.headers.erase(std::remove_if(copy.headers.begin(), copy.headers.end(),
-                                      [&](const HeaderMatch& h) { return Lower(h.name) == Lower(open); }),
-                       copy.headers.end());
+    copy.headers.erase(
+        std::remove_if(copy.headers.begin(), copy.headers.end(),
+                       [&](const HeaderMatch& h) { return Lower(h.name) == Lower(open); }),
+        copy.headers.end());
     return Admits(copy);
   }
 
@@ -245,7 +257,10 @@ class Querier {
     if (q_.path || !hm.path_regex) return true;
     auto it = path_cache_.find(*hm.path_regex);
     if (it == path_cache_.end()) {
-      it = path_cache_.emplace(*hm.path_regex, solver_.Example(*hm.path_regex, g_.profile().path_anchoring, "/")).first;
+      it = path_cache_
+               .emplace(*hm.path_regex,
+                        solver_.Example(*hm.path_regex, g_.profile().path_anchoring, "/"))
+               .first;
     }
     if (it->second.status == SolveStatus::kUnknown) unknown_ = true;
     return it->second.status == SolveStatus::kSat;
@@ -254,13 +269,15 @@ class Querier {
   // The witness: the request's given fields, and for open ones values the admitting match
   // accepts (found by Z3), re-checked as a whole with RE2.
   void FillWitness(const QueryAnswer::PerPort& p, Witness* w) {
-    const bool all = std::all_of(p.because.begin(), p.because.end(), [](const auto& b) { return b.routes == "all"; });
+    const bool all = std::all_of(p.because.begin(), p.because.end(),
+                                 [](const auto& b) { return b.routes == "all"; });
     if (all || !witness_match_) {
       if (w->method.empty()) w->method = "GET";
       if (w->path.empty()) w->path = "/";
       return;
     }
-    const HttpMatch& hm = m_.http_route_groups[witness_match_->group].matches[witness_match_->match];
+    const HttpMatch& hm =
+        m_.http_route_groups[witness_match_->group].matches[witness_match_->match];
     const Profile& prof = g_.profile();
     if (w->method.empty()) {
       w->method = hm.methods.empty() || hm.methods[0] == "*" ? "GET" : hm.methods[0];
@@ -269,7 +286,8 @@ class Querier {
       w->path = "/";
       if (hm.path_regex) {
         auto it = path_cache_.find(*hm.path_regex);
-        if (it != path_cache_.end() && it->second.status == SolveStatus::kSat) w->path = it->second.witness;
+        if (it != path_cache_.end() && it->second.status == SolveStatus::kSat)
+          w->path = it->second.witness;
       }
     }
     for (const HeaderMatch& h : hm.headers) {
@@ -300,14 +318,17 @@ class Querier {
         out.push_back(name + " is ignored by " + g_.profile().name + ": " + gr.ignored_because);
         continue;
       }
-      if (src == kNoId || std::find(gr.sources.begin(), gr.sources.end(), src) == gr.sources.end()) {
+      if (src == kNoId ||
+          std::find(gr.sources.begin(), gr.sources.end(), src) == gr.sources.end()) {
         std::string srcs;
-        for (IdentityId s : gr.sources) srcs += (srcs.empty() ? "" : ", ") + g_.identities()[s].key();
+        for (IdentityId s : gr.sources)
+          srcs += (srcs.empty() ? "" : ", ") + g_.identities()[s].key();
         out.push_back(name + " allows other sources (" + (srcs.empty() ? "none" : srcs) + ")");
         continue;
       }
       if (gr.port && *gr.port != pod_port) {
-        out.push_back(name + " allows port " + std::to_string(*gr.port) + ", not " + std::to_string(pod_port));
+        out.push_back(name + " allows port " + std::to_string(*gr.port) + ", not " +
+                      std::to_string(pod_port));
         continue;
       }
       PortAccess acc = g_.Access(src, dest, pod_port, proto);
@@ -315,11 +336,15 @@ class Querier {
         if (gr.has_tcp_rules && !gr.tcp_all_ports && proto != PortProtocol::kUdp) {
           std::string ports;
           for (int p : gr.tcp_ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
-          out.push_back(name + " opens TCP ports " + (ports.empty() ? "none" : ports) + ", not " + std::to_string(pod_port));
+          out.push_back(name + " opens TCP ports " + (ports.empty() ? "none" : ports) + ", not " +
+                        std::to_string(pod_port));
         } else if (gr.has_http_rules && gr.http_matches.empty()) {
-          out.push_back(name + " grants no HTTP match (missing route object, or match names it does not have)");
+          out.push_back(
+              name +
+              " grants no HTTP match (missing route object, or match names it does not have)");
         } else {
-          out.push_back(name + " grants nothing on this " + std::string(PortProtocolName(proto)) + " port");
+          out.push_back(name + " grants nothing on this " + std::string(PortProtocolName(proto)) +
+                        " port");
         }
         continue;
       }
@@ -340,12 +365,14 @@ class Querier {
 
   std::string WhatLacks(const HttpMatch& hm) const {
     if (q_.method && !hm.methods.empty() &&
-        std::none_of(hm.methods.begin(), hm.methods.end(), [&](const std::string& m) { return m == "*" || m == *q_.method; })) {
+        std::none_of(hm.methods.begin(), hm.methods.end(),
+                     [&](const std::string& m) { return m == "*" || m == *q_.method; })) {
       std::string ms;
       for (const auto& m : hm.methods) ms += (ms.empty() ? "" : "|") + m;
       return "method " + *q_.method + " not allowed (" + ms + ")";
     }
-    if (q_.path && hm.path_regex && !Re2Admits(*hm.path_regex, *q_.path, g_.profile().path_anchoring)) {
+    if (q_.path && hm.path_regex &&
+        !Re2Admits(*hm.path_regex, *q_.path, g_.profile().path_anchoring)) {
       return "path " + *q_.path + " not matched by " + *hm.path_regex;
     }
     for (const HeaderMatch& h : hm.headers) {
@@ -377,13 +404,15 @@ bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::stri
                           [&](const std::string& m) { return m == "*" || m == method; });
     if (!ok) return false;
   }
-  if (match.path_regex && !path.empty() && !Re2Admits(*match.path_regex, path, profile.path_anchoring)) {
+  if (match.path_regex && !path.empty() &&
+      !Re2Admits(*match.path_regex, path, profile.path_anchoring)) {
     return false;
   }
   for (const HeaderMatch& h : match.headers) {
     bool ok = false;
     for (const auto& [name, value] : headers) {
-      if (Lower(name) == Lower(h.name) && Re2Admits(h.value, value, profile.header_anchoring)) ok = true;
+      if (Lower(name) == Lower(h.name) && Re2Admits(h.value, value, profile.header_anchoring))
+        ok = true;
     }
     if (!ok) return false;
   }

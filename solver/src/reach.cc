@@ -161,9 +161,11 @@ std::vector<ReachEntry> ReachMatrix(const RouteGraph& graph, bool include_deny) 
     }
   }
   auto key = [&](const ReachEntry& e) {
-    return std::make_tuple(graph.identities()[e.source].key(), graph.services()[e.service].key(), e.port);
+    return std::make_tuple(graph.identities()[e.source].key(), graph.services()[e.service].key(),
+                           e.port);
   };
-  std::sort(out.begin(), out.end(), [&](const ReachEntry& a, const ReachEntry& b) { return key(a) < key(b); });
+  std::sort(out.begin(), out.end(),
+            [&](const ReachEntry& a, const ReachEntry& b) { return key(a) < key(b); });
   return out;
 }
 

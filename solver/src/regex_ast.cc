@@ -93,7 +93,8 @@ class Parser {
       } else {
         break;
       }
-      if (atom.kind == Kind::kBol || atom.kind == Kind::kEol) throw Invalid{"missing argument to repetition operator", at};
+      if (atom.kind == Kind::kBol || atom.kind == Kind::kEol)
+        throw Invalid{"missing argument to repetition operator", at};
       if (pos_ < p_.size() && p_[pos_] == '?') ++pos_;  // lazy: same language
       if (pos_ < p_.size() && p_[pos_] == '+') throw Unsupported{"possessive quantifier", pos_};
       if (hi >= 0 && hi < lo) throw Invalid{"bad repetition operator", at};
@@ -184,8 +185,9 @@ class Parser {
     if (p_.compare(pos_, 1, "?") == 0) {
       if (p_.compare(pos_, 2, "?:") == 0) {
         pos_ += 2;
-      } else if (p_.compare(pos_, 3, "?P<") == 0 || (p_.compare(pos_, 2, "?<") == 0 && p_.compare(pos_, 3, "?<=") != 0 &&
-                                                      p_.compare(pos_, 3, "?<!") != 0)) {
+      } else if (p_.compare(pos_, 3, "?P<") == 0 ||
+                 (p_.compare(pos_, 2, "?<") == 0 && p_.compare(pos_, 3, "?<=") != 0 &&
+                  p_.compare(pos_, 3, "?<!") != 0)) {
         std::size_t close = p_.find('>', pos_);
         if (close == std::string::npos) throw Invalid{"invalid named capture group", at};
         pos_ = close + 1;
@@ -239,7 +241,8 @@ class Parser {
         }
         lo = FirstOf(single);
       } else {
-        if (static_cast<unsigned char>(p_[pos_]) >= 128) throw Unsupported{"non-ASCII character", pos_};
+        if (static_cast<unsigned char>(p_[pos_]) >= 128)
+          throw Unsupported{"non-ASCII character", pos_};
         lo = static_cast<unsigned char>(p_[pos_++]);
       }
       if (pos_ + 1 < p_.size() && p_[pos_] == '-' && p_[pos_ + 1] != ']') {
@@ -250,7 +253,8 @@ class Parser {
           if (e.count() != 1) throw Invalid{"invalid character class range", pos_};
           hi = FirstOf(e);
         } else {
-          if (static_cast<unsigned char>(p_[pos_]) >= 128) throw Unsupported{"non-ASCII character", pos_};
+          if (static_cast<unsigned char>(p_[pos_]) >= 128)
+            throw Unsupported{"non-ASCII character", pos_};
           hi = static_cast<unsigned char>(p_[pos_++]);
         }
         if (hi < lo) throw Invalid{"invalid character class range", at};
@@ -281,7 +285,8 @@ class Parser {
     if (name == "space") return Space();
     if (name == "xdigit") return Digits() | Range('a', 'f') | Range('A', 'F');
     if (name == "word") return Word();
-    if (name == "punct") return Range('!', '/') | Range(':', '@') | Range('[', '`') | Range('{', '~');
+    if (name == "punct")
+      return Range('!', '/') | Range(':', '@') | Range('[', '`') | Range('{', '~');
     throw Unsupported{"POSIX class [:" + name + ":]", at};
   }
 
@@ -292,18 +297,36 @@ class Parser {
     pos_ += 2;
     CharSet s;
     switch (e) {
-      case 'd': return Digits();
-      case 'D': return ~Digits();
-      case 'w': return Word();
-      case 'W': return ~Word();
-      case 's': return Space();
-      case 'S': return ~Space();
-      case 't': s.set('\t'); return s;
-      case 'n': s.set('\n'); return s;
-      case 'r': s.set('\r'); return s;
-      case 'f': s.set('\f'); return s;
-      case 'v': s.set('\v'); return s;
-      case 'a': s.set('\a'); return s;
+      case 'd':
+        return Digits();
+      case 'D':
+        return ~Digits();
+      case 'w':
+        return Word();
+      case 'W':
+        return ~Word();
+      case 's':
+        return Space();
+      case 'S':
+        return ~Space();
+      case 't':
+        s.set('\t');
+        return s;
+      case 'n':
+        s.set('\n');
+        return s;
+      case 'r':
+        s.set('\r');
+        return s;
+      case 'f':
+        s.set('\f');
+        return s;
+      case 'v':
+        s.set('\v');
+        return s;
+      case 'a':
+        s.set('\a');
+        return s;
       case 'x': {
         std::string hex;
         if (pos_ < p_.size() && p_[pos_] == '{') {
@@ -315,7 +338,8 @@ class Parser {
           hex = p_.substr(pos_, 2);
           pos_ += 2;
         }
-        if (hex.empty() || hex.size() > 6 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+        if (hex.empty() || hex.size() > 6 ||
+            hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
           throw Invalid{"invalid escape \\x", at};
         }
         long v = std::stol(hex, nullptr, 16);
@@ -343,7 +367,8 @@ class Parser {
     if (std::isdigit(static_cast<unsigned char>(e))) {
       throw Unsupported{std::string("backreference \\") + e + " (not RE2)", at};
     }
-    if (std::isalnum(static_cast<unsigned char>(e))) throw Invalid{std::string("invalid escape sequence \\") + e, at};
+    if (std::isalnum(static_cast<unsigned char>(e)))
+      throw Invalid{std::string("invalid escape sequence \\") + e, at};
     if (static_cast<unsigned char>(e) >= 128) throw Unsupported{"non-ASCII character", at};
     s.set(static_cast<unsigned char>(e));  // \. \/ \- \\ \( ... : the punctuation itself
     return s;

@@ -26,16 +26,16 @@ enum class Kind { kEmpty, kSet, kConcat, kAlt, kRepeat, kBol, kEol };
 
 struct Node {
   Kind kind = Kind::kEmpty;
-  CharSet set;              // kSet
-  std::vector<Node> kids;   // kConcat, kAlt, kRepeat (one kid)
-  int min = 0, max = -1;    // kRepeat; max -1 = unbounded
+  CharSet set;             // kSet
+  std::vector<Node> kids;  // kConcat, kAlt, kRepeat (one kid)
+  int min = 0, max = -1;   // kRepeat; max -1 = unbounded
 };
 
 struct ParseResult {
   std::optional<Node> root;
-  std::string error;      // empty on success
-  std::string construct;  // the unsupported construct, when that is the error
-  std::size_t offset = 0; // byte offset of the problem
+  std::string error;       // empty on success
+  std::string construct;   // the unsupported construct, when that is the error
+  std::size_t offset = 0;  // byte offset of the problem
 };
 
 ParseResult Parse(const std::string& pattern);

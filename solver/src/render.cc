@@ -10,13 +10,19 @@ namespace {
 
 // Per allowed HTTP match: its methods, path and header languages, and a witness request
 // the match admits (constructed or found by Z3, re-checked with RE2).
-json RoutesJson(const RouteGraph& g, const PortAccess& access, PortProtocol protocol, RouteSolver* solver) {
+json RoutesJson(const RouteGraph& g, const PortAccess& access, PortProtocol protocol,
+                RouteSolver* solver) {
   const MeshModel& m = g.model();
   const Profile& p = g.profile();
-  if (protocol != PortProtocol::kHttp || access.level == PortAccess::Level::kNone) return json::array();
+  if (protocol != PortProtocol::kHttp || access.level == PortAccess::Level::kNone)
+    return json::array();
   if (access.level == PortAccess::Level::kAll) {
-    return json::array({{{"match", "all"}, {"methods", json::array({"*"})}, {"pathRegex", nullptr},
-                         {"headers", json::object()}, {"witness", {{"method", "GET"}, {"path", "/"}, {"headers", json::object()}}}}});
+    return json::array(
+        {{{"match", "all"},
+          {"methods", json::array({"*"})},
+          {"pathRegex", nullptr},
+          {"headers", json::object()},
+          {"witness", {{"method", "GET"}, {"path", "/"}, {"headers", json::object()}}}}});
   }
   json out = json::array();
   for (const GrantedMatch& gm : access.matches) {
@@ -65,7 +71,8 @@ json ReachToJson(const RouteGraph& g, const std::vector<ReachEntry>& matrix) {
     for (const auto& pr : e.receivers) {
       json targets = json::array();
       for (std::size_t t : pr.access.targets) {
-        targets.push_back(m.traffic_targets[t].meta.namespace_ + "/" + m.traffic_targets[t].meta.name);
+        targets.push_back(m.traffic_targets[t].meta.namespace_ + "/" +
+                          m.traffic_targets[t].meta.name);
       }
       recv.push_back({{"identity", g.identities()[pr.identity].key()},
                       {"backend", g.services()[pr.backend].key()},
@@ -104,7 +111,8 @@ json QueryAnswerToJson(const QueryAnswer& a) {
   for (const auto& p : a.ports) {
     json because = json::array();
     for (const auto& b : p.because) {
-      because.push_back({{"identity", b.identity}, {"trafficTarget", b.traffic_target}, {"routes", b.routes}});
+      because.push_back(
+          {{"identity", b.identity}, {"trafficTarget", b.traffic_target}, {"routes", b.routes}});
     }
     j["ports"].push_back({{"port", p.port},
                           {"protocol", PortProtocolName(p.protocol)},

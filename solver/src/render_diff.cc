@@ -28,14 +28,18 @@ std::string RequestText(const Witness& w) {
 json WitnessJson(const Witness& w) {
   json h = json::object();
   for (const auto& [k, v] : w.headers) h[k] = v;
-  return {{"source", w.source}, {"destination", w.destination}, {"port", w.port},
-          {"method", w.method}, {"path", w.path},               {"headers", h}};
+  return {{"source", w.source}, {"destination", w.destination},
+          {"port", w.port},     {"method", w.method},
+          {"path", w.path},     {"headers", h}};
 }
 
 json ExampleJson(const SliceChange::Example& e) {
-  return {{"witness", WitnessJson(e.request)},       {"base", e.base_verdict},
-          {"new", e.new_verdict},                    {"baseAllowedShare", e.base_allowed_share},
-          {"newAllowedShare", e.new_allowed_share},  {"baseObjects", e.base_objects},
+  return {{"witness", WitnessJson(e.request)},
+          {"base", e.base_verdict},
+          {"new", e.new_verdict},
+          {"baseAllowedShare", e.base_allowed_share},
+          {"newAllowedShare", e.new_allowed_share},
+          {"baseObjects", e.base_objects},
           {"newObjects", e.new_objects}};
 }
 
@@ -52,14 +56,19 @@ std::string ExampleLine(const SliceChange::Example& e, bool granted) {
   if (e.new_verdict == "partial") line += " " + Pct(e.new_allowed_share);
   line += ")";
   const auto& objs = granted ? e.new_objects : e.base_objects;
-  if (!objs.empty()) line += std::string(granted ? " by " : " was allowed by ") + "TrafficTarget " + Objects(objs);
+  if (!objs.empty())
+    line += std::string(granted ? " by " : " was allowed by ") + "TrafficTarget " + Objects(objs);
   return line;
 }
 
 json FindingJson(const FindingRef& f) {
-  json j{{"code", f.code}, {"severity", f.severity}, {"message", f.message},
+  json j{{"code", f.code},
+         {"severity", f.severity},
+         {"message", f.message},
          {"location", {{"file", f.file}, {"line", f.line}, {"column", f.column}}}};
-  j["resource"] = f.resource ? json{{"kind", f.resource->kind}, {"namespace", f.resource->namespace_}, {"name", f.resource->name}}
+  j["resource"] = f.resource ? json{{"kind", f.resource->kind},
+                                    {"namespace", f.resource->namespace_},
+                                    {"name", f.resource->name}}
                              : json(nullptr);
   return j;
 }
@@ -71,8 +80,8 @@ json DiffToJson(const DiffResult& d) {
   j["verdict"] = d.verdict;
   j["slices"] = json::array();
   for (const auto& s : d.slices) {
-    json c{{"source", s.source}, {"destination", s.destination}, {"port", s.port}, {"protocol", s.protocol},
-           {"granted", s.granted}, {"revoked", s.revoked}};
+    json c{{"source", s.source},     {"destination", s.destination}, {"port", s.port},
+           {"protocol", s.protocol}, {"granted", s.granted},         {"revoked", s.revoked}};
     c["grant"] = s.grant ? ExampleJson(*s.grant) : json(nullptr);
     c["revoke"] = s.revoke ? ExampleJson(*s.revoke) : json(nullptr);
     j["slices"].push_back(c);
@@ -80,7 +89,8 @@ json DiffToJson(const DiffResult& d) {
   j["shares"] = json::array();
   for (const auto& sc : d.shares) {
     json b = json::array();
-    for (const auto& x : sc.backends) b.push_back({{"service", x.service}, {"base", x.base_share}, {"new", x.new_share}});
+    for (const auto& x : sc.backends)
+      b.push_back({{"service", x.service}, {"base", x.base_share}, {"new", x.new_share}});
     j["shares"].push_back({{"root", sc.root}, {"split", sc.split}, {"backends", b}});
   }
   j["newFindings"] = json::array();
@@ -89,7 +99,8 @@ json DiffToJson(const DiffResult& d) {
   for (const auto& f : d.fixed_findings) j["fixedFindings"].push_back(FindingJson(f));
   j["changedObjects"] = json::array();
   for (const auto& o : d.changed_objects) {
-    j["changedObjects"].push_back({{"kind", o.kind}, {"namespace", o.namespace_}, {"name", o.name}});
+    j["changedObjects"].push_back(
+        {{"kind", o.kind}, {"namespace", o.namespace_}, {"name", o.name}});
   }
   j["slicesExamined"] = d.slices_examined;
   j["slicesStructural"] = d.slices_structural;
@@ -98,22 +109,27 @@ json DiffToJson(const DiffResult& d) {
 }
 
 std::string DiffToText(const DiffResult& d) {
-  std::string out = "meshproof diff: " + d.verdict + " (" + std::to_string(d.changed_objects.size()) +
-                    " objects changed, " + std::to_string(d.slices_examined) + " slices examined, " +
+  std::string out = "meshproof diff: " + d.verdict + " (" +
+                    std::to_string(d.changed_objects.size()) + " objects changed, " +
+                    std::to_string(d.slices_examined) + " slices examined, " +
                     std::to_string(d.slices_structural) + " proved equal structurally)\n";
-  if (d.unknown) out += "  warning: the solver could not decide some questions; the diff may be incomplete\n";
+  if (d.unknown)
+    out += "  warning: the solver could not decide some questions; the diff may be incomplete\n";
   for (const auto& s : d.slices) {
-    const std::string slice = s.source + " -> " + s.destination + ":" + std::to_string(s.port) + "/" + s.protocol;
+    const std::string slice =
+        s.source + " -> " + s.destination + ":" + std::to_string(s.port) + "/" + s.protocol;
     if (s.grant) out += "+ granted  " + slice + ": " + ExampleLine(*s.grant, true) + "\n";
     if (s.revoke) out += "- revoked  " + slice + ": " + ExampleLine(*s.revoke, false) + "\n";
   }
   for (const auto& sc : d.shares) {
     out += "~ split    " + sc.root + " (" + sc.split + "):";
-    for (const auto& b : sc.backends) out += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
+    for (const auto& b : sc.backends)
+      out += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
     out.back() = '\n';
   }
   for (const auto& f : d.new_findings) {
-    out += "! new      " + f.file + ":" + std::to_string(f.line) + ": " + f.severity + ": " + f.code + " " + f.message + "\n";
+    out += "! new      " + f.file + ":" + std::to_string(f.line) + ": " + f.severity + ": " +
+           f.code + " " + f.message + "\n";
   }
   for (const auto& f : d.fixed_findings) out += "* fixed    " + f.code + " " + f.message + "\n";
   return out;
@@ -125,9 +141,12 @@ std::string DiffToMarkdown(const DiffResult& d) {
     out += "No access or traffic-split change: every request keeps its verdict.\n";
   }
   if (!d.slices.empty()) {
-    out += "| | source | destination | example request | before | after | because |\n|---|---|---|---|---|---|---|\n";
+    out +=
+        "| | source | destination | example request | before | after | because "
+        "|\n|---|---|---|---|---|---|---|\n";
     auto esc = [](std::string s) {
-      for (std::size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2) s.replace(i, 1, "\\|");
+      for (std::size_t i = 0; (i = s.find('|', i)) != std::string::npos; i += 2)
+        s.replace(i, 1, "\\|");
       return s;
     };
     for (const auto& s : d.slices) {
@@ -135,8 +154,9 @@ std::string DiffToMarkdown(const DiffResult& d) {
       for (const auto* ex : {s.grant ? &*s.grant : nullptr, s.revoke ? &*s.revoke : nullptr}) {
         if (!ex) continue;
         const bool granted = ex == (s.grant ? &*s.grant : nullptr);
-        out += std::string("| ") + (granted ? "🟢 granted" : "🔴 revoked") + " | `" + s.source + "` | `" + dst +
-               "` | `" + esc(RequestText(ex->request)) + "` | " + ex->base_verdict + " | " + ex->new_verdict + " | " +
+        out += std::string("| ") + (granted ? "🟢 granted" : "🔴 revoked") + " | `" + s.source +
+               "` | `" + dst + "` | `" + esc(RequestText(ex->request)) + "` | " + ex->base_verdict +
+               " | " + ex->new_verdict + " | " +
                esc(Objects(granted ? ex->new_objects : ex->base_objects)) + " |\n";
       }
     }
@@ -144,19 +164,24 @@ std::string DiffToMarkdown(const DiffResult& d) {
   }
   for (const auto& sc : d.shares) {
     out += "**Traffic split** `" + sc.root + "` (`" + sc.split + "`):";
-    for (const auto& b : sc.backends) out += " `" + b.service + "` " + Pct(b.base_share) + " → " + Pct(b.new_share) + ";";
+    for (const auto& b : sc.backends)
+      out += " `" + b.service + "` " + Pct(b.base_share) + " → " + Pct(b.new_share) + ";";
     out.back() = '\n';
     out += "\n";
   }
   if (!d.new_findings.empty()) {
-    out += "<details><summary>" + std::to_string(d.new_findings.size()) + " new findings</summary>\n\n";
+    out += "<details><summary>" + std::to_string(d.new_findings.size()) +
+           " new findings</summary>\n\n";
     for (const auto& f : d.new_findings) {
-      out += "- **" + f.code + "** (" + f.severity + ") `" + f.file + ":" + std::to_string(f.line) + "` " + f.message + "\n";
+      out += "- **" + f.code + "** (" + f.severity + ") `" + f.file + ":" + std::to_string(f.line) +
+             "` " + f.message + "\n";
     }
     out += "\n</details>\n";
   }
-  if (!d.fixed_findings.empty()) out += std::to_string(d.fixed_findings.size()) + " findings fixed.\n";
-  if (d.unknown) out += "\n> ⚠️ The solver could not decide some questions; this diff may be incomplete.\n";
+  if (!d.fixed_findings.empty())
+    out += std::to_string(d.fixed_findings.size()) + " findings fixed.\n";
+  if (d.unknown)
+    out += "\n> ⚠️ The solver could not decide some questions; this diff may be incomplete.\n";
   return out;
 }
 

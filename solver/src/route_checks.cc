@@ -1,6 +1,8 @@
 // Route-level checks with Z3 (MP1008, MP2001-MP2004, MP9001). Each regex question is one
 // membership constraint on one string (route_solver.h); answers Z3 cannot give within the
 // timeout are reported as MP9001, never counted as a pass.
+#include "route_checks.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -8,7 +10,6 @@
 #include "meshproof/solver/checks.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/route_solver.h"
-#include "route_checks.h"
 
 namespace meshproof {
 namespace {
@@ -43,15 +44,19 @@ class RouteChecker {
 
  private:
   std::string MatchPath(const HTTPRouteGroup& g, std::size_t k) const {
-    return std::string(g.meta.smi_version <= 2 ? "matches" : "spec.matches") + "[" + std::to_string(k) + "]";
+    return std::string(g.meta.smi_version <= 2 ? "matches" : "spec.matches") + "[" +
+           std::to_string(k) + "]";
   }
 
-  Diagnostic& Report(DiagCode code, const ObjectMeta& meta, const std::string& path, std::string msg) {
+  Diagnostic& Report(DiagCode code, const ObjectMeta& meta, const std::string& path,
+                     std::string msg) {
     return out_->Report(code, meta.LocOf(path), std::move(msg), meta.ref());
   }
 
-  void Unknown(const ObjectMeta& meta, const std::string& path, const std::string& what, const StringAnswer& a) {
-    Report(DiagCode::MP9001, meta, path, what + " is inconclusive: " + a.detail + " (not counted as a pass)");
+  void Unknown(const ObjectMeta& meta, const std::string& path, const std::string& what,
+               const StringAnswer& a) {
+    Report(DiagCode::MP9001, meta, path,
+           what + " is inconclusive: " + a.detail + " (not counted as a pass)");
   }
 
   // MP2001, MP2002, MP2004 for each match of one group.
@@ -66,7 +71,8 @@ class RouteChecker {
         if (!valid) {
           invalid_.insert({gi, k});
         } else if (hm.path_regex &&
-                   solver_.Example(*hm.path_regex, p_.path_anchoring, "/").status == SolveStatus::kUnsat) {
+                   solver_.Example(*hm.path_regex, p_.path_anchoring, "/").status ==
+                       SolveStatus::kUnsat) {
           empty_.insert({gi, k});
         }
       }
@@ -88,9 +94,10 @@ class RouteChecker {
       for (std::size_t h = 0; h < hm.headers.size(); ++h) {
         RegexCheck c = CheckRegex(hm.headers[h].value);
         if (!c.ok) {
-          Report(DiagCode::MP2001, g.meta, hm.headers[h].loc.path.empty() ? mp : StripPrefix(hm.headers[h].loc.path, g.meta),
-                 "header " + hm.headers[h].name + " regex '" + hm.headers[h].value + "' of match " + hm.name + ": " +
-                     c.error);
+          Report(DiagCode::MP2001, g.meta,
+                 hm.headers[h].loc.path.empty() ? mp : StripPrefix(hm.headers[h].loc.path, g.meta),
+                 "header " + hm.headers[h].name + " regex '" + hm.headers[h].value + "' of match " +
+                     hm.name + ": " + c.error);
           valid = false;
         }
       }
@@ -102,35 +109,40 @@ class RouteChecker {
       if (hm.path_regex) {
         StringAnswer ex = solver_.Example(*hm.path_regex, p_.path_anchoring, "/");
         if (ex.status == SolveStatus::kUnsat) {
-          std::string hint = (*hm.path_regex)[0] != '/' && (*hm.path_regex)[0] != '^' && (*hm.path_regex)[0] != '.'
-                                 ? " (request paths start with '/')"
-                                 : "";
+          std::string hint =
+              (*hm.path_regex)[0] != '/' && (*hm.path_regex)[0] != '^' && (*hm.path_regex)[0] != '.'
+                  ? " (request paths start with '/')"
+                  : "";
           Report(DiagCode::MP2002, g.meta, mp + ".pathRegex",
-                 "match " + hm.name + " can match no request: pathRegex '" + *hm.path_regex + "' admits no path" + hint);
+                 "match " + hm.name + " can match no request: pathRegex '" + *hm.path_regex +
+                     "' admits no path" + hint);
           empty_.insert({gi, k});
         } else if (ex.status == SolveStatus::kUnknown) {
-          Unknown(g.meta, mp + ".pathRegex", "whether pathRegex '" + *hm.path_regex + "' admits any path", ex);
+          Unknown(g.meta, mp + ".pathRegex",
+                  "whether pathRegex '" + *hm.path_regex + "' admits any path", ex);
         }
       }
       for (const HeaderMatch& h : hm.headers) {
         StringAnswer ex = solver_.Example(h.value, p_.header_anchoring);
         if (ex.status == SolveStatus::kUnsat) {
           Report(DiagCode::MP2002, g.meta, mp + ".headers",
-                 "match " + hm.name + " can match no request: header " + h.name + " regex '" + h.value +
-                     "' admits no value");
+                 "match " + hm.name + " can match no request: header " + h.name + " regex '" +
+                     h.value + "' admits no value");
           empty_.insert({gi, k});
         }
       }
       // MP2004: the spec's prefix reading against Envoy's full match.
       if (hm.path_regex && !empty_.count({gi, k})) {
-        StringAnswer d = solver_.Difference(*hm.path_regex, RegexAnchoring::kPrefix, RegexAnchoring::kFull, "/");
+        StringAnswer d =
+            solver_.Difference(*hm.path_regex, RegexAnchoring::kPrefix, RegexAnchoring::kFull, "/");
         if (d.status == SolveStatus::kSat) {
           Diagnostic& diag = Report(
               DiagCode::MP2004, g.meta, mp + ".pathRegex",
-              "pathRegex '" + *hm.path_regex + "' of match " + hm.name + " is anchoring-sensitive: the spec reads it " +
-                  "as a prefix and admits '" + d.witness + "', Envoy-based meshes (OSM) match the whole path and " +
-                  "reject it; write '" + *hm.path_regex + "$' for an exact path or '" + *hm.path_regex +
-                  "(/.*)?' for a subtree");
+              "pathRegex '" + *hm.path_regex + "' of match " + hm.name +
+                  " is anchoring-sensitive: the spec reads it " + "as a prefix and admits '" +
+                  d.witness + "', Envoy-based meshes (OSM) match the whole path and " +
+                  "reject it; write '" + *hm.path_regex + "$' for an exact path or '" +
+                  *hm.path_regex + "(/.*)?' for a subtree");
           Witness w;
           w.method = hm.methods.empty() || AllMethods(hm) ? "GET" : hm.methods[0];
           w.path = d.witness;
@@ -151,18 +163,22 @@ class RouteChecker {
   // every method of this one and require no header this one does not require alike.
   void CheckRedundancy() {
     // (destination identity, source identity) -> granted matches
-    std::map<std::pair<IdentityId, IdentityId>, std::set<std::pair<std::size_t, std::size_t>>> granted;
+    std::map<std::pair<IdentityId, IdentityId>, std::set<std::pair<std::size_t, std::size_t>>>
+        granted;
     std::set<IdentityId> in_scope;
     for (const Grant& gr : g_.grants()) {
-      if (gr.applied && gr.destination != kNoId && TargetInScope(gr.target)) in_scope.insert(gr.destination);
+      if (gr.applied && gr.destination != kNoId && TargetInScope(gr.target))
+        in_scope.insert(gr.destination);
     }
     for (const Grant& gr : g_.grants()) {
       if (!gr.applied || gr.destination == kNoId || !in_scope.count(gr.destination)) continue;
       for (IdentityId src : gr.sources) {
-        for (const GrantedMatch& gm : gr.http_matches) granted[{gr.destination, src}].insert({gm.group, gm.match});
+        for (const GrantedMatch& gm : gr.http_matches)
+          granted[{gr.destination, src}].insert({gm.group, gm.match});
       }
     }
-    std::map<std::pair<std::size_t, std::size_t>, std::set<std::pair<std::size_t, std::size_t>>> covered_by;
+    std::map<std::pair<std::size_t, std::size_t>, std::set<std::pair<std::size_t, std::size_t>>>
+        covered_by;
     std::set<std::pair<std::size_t, std::size_t>> not_redundant;
     std::map<std::set<std::pair<std::size_t, std::size_t>>, bool> done;
     for (const auto& [edge, matches] : granted) {
@@ -202,11 +218,13 @@ class RouteChecker {
       std::string names;
       for (const auto& c : cover) {
         const HTTPRouteGroup& cg = m_.http_route_groups[c.first];
-        names += (names.empty() ? "" : ", ") + (c.first == mine.first ? "" : cg.meta.name + "/") + cg.matches[c.second].name;
+        names += (names.empty() ? "" : ", ") + (c.first == mine.first ? "" : cg.meta.name + "/") +
+                 cg.matches[c.second].name;
       }
       Report(DiagCode::MP2003, g.meta, MatchPath(g, mine.second),
-             "match " + g.matches[mine.second].name + " is redundant: everything it allows is already allowed by " +
-                 names + " for the same sources");
+             "match " + g.matches[mine.second].name +
+                 " is redundant: everything it allows is already allowed by " + names +
+                 " for the same sources");
     }
   }
 
@@ -215,7 +233,8 @@ class RouteChecker {
     if (!AllMethods(other)) {
       if (AllMethods(mine)) return false;
       for (const auto& m : mine.methods) {
-        if (std::find(other.methods.begin(), other.methods.end(), m) == other.methods.end()) return false;
+        if (std::find(other.methods.begin(), other.methods.end(), m) == other.methods.end())
+          return false;
       }
     }
     for (const HeaderMatch& h : other.headers) {
@@ -232,7 +251,8 @@ class RouteChecker {
     for (const Grant& gr : g_.grants()) {
       if (!gr.applied || !TargetInScope(gr.target)) continue;
       const TrafficTarget& t = m_.traffic_targets[gr.target];
-      const bool many = gr.any_source_on_tcp || static_cast<int>(gr.sources.size()) >= o_.broad_grant_sources;
+      const bool many =
+          gr.any_source_on_tcp || static_cast<int>(gr.sources.size()) >= o_.broad_grant_sources;
       if (!many) continue;
       std::string what;
       if (gr.http_all) {
@@ -240,14 +260,16 @@ class RouteChecker {
       } else {
         for (const GrantedMatch& gm : gr.http_matches) {
           const HttpMatch& hm = m_.http_route_groups[gm.group].matches[gm.match];
-          if (!AllMethods(hm) || !hm.headers.empty() || invalid_.count({gm.group, gm.match})) continue;
+          if (!AllMethods(hm) || !hm.headers.empty() || invalid_.count({gm.group, gm.match}))
+            continue;
           bool any_path = !hm.path_regex;
           if (hm.path_regex) {
             StringAnswer r = solver_.Rejected(*hm.path_regex, p_.path_anchoring);
             any_path = r.status == SolveStatus::kUnsat;
           }
           if (any_path) {
-            what = "any method on any path (match " + m_.http_route_groups[gm.group].meta.name + "/" + hm.name + ")";
+            what = "any method on any path (match " + m_.http_route_groups[gm.group].meta.name +
+                   "/" + hm.name + ")";
             break;
           }
         }
@@ -256,8 +278,9 @@ class RouteChecker {
       std::string who = gr.any_source_on_tcp ? std::string("any caller")
                                              : std::to_string(gr.sources.size()) + " identities";
       Report(DiagCode::MP1008, t.meta, t.meta.smi_version == 1 ? "specs" : "spec.rules",
-             "over-broad grant: " + who + " may send " + what + " to " + t.destination.namespace_ + "/" +
-                 t.destination.name + " (threshold " + std::to_string(o_.broad_grant_sources) +
+             "over-broad grant: " + who + " may send " + what + " to " + t.destination.namespace_ +
+                 "/" + t.destination.name + " (threshold " +
+                 std::to_string(o_.broad_grant_sources) +
                  " identities; overBroadSources in .meshproof.yaml)");
     }
   }
@@ -273,7 +296,9 @@ class RouteChecker {
       RouteGraph og = CompileGraph(m_, other);
       std::set<std::pair<std::size_t, std::pair<std::size_t, std::size_t>>> done;
       for (const Grant& gr : g_.grants()) {
-        if (!gr.applied || gr.destination == kNoId || gr.sources.empty() || !TargetInScope(gr.target)) continue;
+        if (!gr.applied || gr.destination == kNoId || gr.sources.empty() ||
+            !TargetInScope(gr.target))
+          continue;
         const ServiceNode* svc = nullptr;
         const ServicePortInfo* port = nullptr;
         for (ServiceId sid : g_.ServicesOf(gr.destination)) {
@@ -286,11 +311,14 @@ class RouteChecker {
         }
         if (port == nullptr) continue;
         for (const GrantedMatch& gm : gr.http_matches) {
-          if (!done.insert({gr.target, {gm.group, gm.match}}).second || invalid_.count({gm.group, gm.match})) continue;
+          if (!done.insert({gr.target, {gm.group, gm.match}}).second ||
+              invalid_.count({gm.group, gm.match}))
+            continue;
           const HTTPRouteGroup& grp = m_.http_route_groups[gm.group];
           const HttpMatch& hm = grp.matches[gm.match];
           if (!hm.path_regex) continue;
-          StringAnswer d = solver_.Difference(*hm.path_regex, p_.path_anchoring, other.path_anchoring, "/");
+          StringAnswer d =
+              solver_.Difference(*hm.path_regex, p_.path_anchoring, other.path_anchoring, "/");
           if (d.status != SolveStatus::kSat) {
             d = solver_.Difference(*hm.path_regex, other.path_anchoring, p_.path_anchoring, "/");
           }
@@ -311,13 +339,15 @@ class RouteChecker {
           QueryAnswer theirs = Query(og, q, o_.solver_timeout_ms);
           if (mine.verdict == theirs.verdict) continue;
           const TrafficTarget& t = m_.traffic_targets[gr.target];
-          Diagnostic& diag = Report(
-              DiagCode::MP4001, t.meta, t.meta.smi_version == 1 ? "specs" : "spec.rules",
-              "route-level portability: " + *q.method + " " + d.witness + " from " + q.from + " to " + q.to + ":" +
-                  std::to_string(port->port) + " is " + VerdictName(mine.verdict) + " under " + p_.name + " and " +
-                  VerdictName(theirs.verdict) + " under " + prof.name + " (match " + grp.meta.name + "/" + hm.name +
-                  ": pathRegex '" + *hm.path_regex + "' is read " + Reading(p_.path_anchoring) + " by " + p_.name +
-                  ", " + Reading(other.path_anchoring) + " by " + prof.name + ")");
+          Diagnostic& diag =
+              Report(DiagCode::MP4001, t.meta, t.meta.smi_version == 1 ? "specs" : "spec.rules",
+                     "route-level portability: " + *q.method + " " + d.witness + " from " + q.from +
+                         " to " + q.to + ":" + std::to_string(port->port) + " is " +
+                         VerdictName(mine.verdict) + " under " + p_.name + " and " +
+                         VerdictName(theirs.verdict) + " under " + prof.name + " (match " +
+                         grp.meta.name + "/" + hm.name + ": pathRegex '" + *hm.path_regex +
+                         "' is read " + Reading(p_.path_anchoring) + " by " + p_.name + ", " +
+                         Reading(other.path_anchoring) + " by " + prof.name + ")");
           diag.related.push_back(grp.meta.ref());
           diag.group = "TrafficTarget " + t.meta.namespace_ + "/" + t.meta.name + " under " +
                        p_.name + " and " + prof.name;

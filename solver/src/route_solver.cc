@@ -1,8 +1,5 @@
 #include "meshproof/solver/route_solver.h"
 
-#include <re2/re2.h>
-#include <z3++.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -10,6 +7,8 @@
 #include <vector>
 
 #include "regex_ast.h"
+#include <re2/re2.h>
+#include <z3++.h>
 
 namespace meshproof {
 namespace {
@@ -219,8 +218,8 @@ struct RouteSolver::Impl {
 
   // The language `pattern` admits under `anchoring`, over `alphabet`; nullopt when the
   // pattern is outside the translated subset.
-  std::optional<z3::expr> Language(const std::string& pattern, RegexAnchoring anchoring, const CharSet& alphabet,
-                                   std::string* error) {
+  std::optional<z3::expr> Language(const std::string& pattern, RegexAnchoring anchoring,
+                                   const CharSet& alphabet, std::string* error) {
     regex::ParseResult p = regex::Parse(pattern);
     if (!p.root) {
       *error = p.error;
@@ -273,7 +272,8 @@ struct RouteSolver::Impl {
 
   // Tries the readable alphabet, then all of ASCII. `build` makes the language over one.
   template <typename Build, typename Recheck>
-  StringAnswer Search(const std::string& pattern, Build build, Recheck recheck, bool printable_only = false) {
+  StringAnswer Search(const std::string& pattern, Build build, Recheck recheck,
+                      bool printable_only = false) {
     StringAnswer last;
     std::vector<CharSet> alphabets = {Nice(), Printable()};
     if (!printable_only) alphabets.push_back(Ascii());
@@ -313,9 +313,11 @@ struct RouteSolver::Cache {
   std::map<std::string, StringAnswer> answers;
 };
 
-RouteSolver::RouteSolver(unsigned timeout_ms) : timeout_ms_(timeout_ms), cache_(std::make_unique<Cache>()) {}
+RouteSolver::RouteSolver(unsigned timeout_ms)
+    : timeout_ms_(timeout_ms), cache_(std::make_unique<Cache>()) {}
 
-bool RouteSolver::Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring) {
+bool RouteSolver::Admits(const std::string& pattern, const std::string& value,
+                         RegexAnchoring anchoring) {
   return Re2Admits(pattern, value, anchoring);
 }
 RouteSolver::~RouteSolver() = default;
@@ -327,7 +329,8 @@ RouteSolver::Impl& RouteSolver::impl() {
 
 SolveStatus RouteSolver::Accepts(const std::string& pattern, RegexAnchoring anchoring,
                                  const std::string& value) {
-  std::string key = "A\x1f" + pattern + "\x1f" + std::to_string(static_cast<int>(anchoring)) + "\x1f" + value;
+  std::string key =
+      "A\x1f" + pattern + "\x1f" + std::to_string(static_cast<int>(anchoring)) + "\x1f" + value;
   auto hit = cache_->answers.find(key);
   if (hit != cache_->answers.end()) return hit->second.status;
   SolveStatus status = AcceptsUncached(pattern, anchoring, value);
@@ -345,7 +348,8 @@ SolveStatus RouteSolver::AcceptsUncached(const std::string& pattern, RegexAnchor
     z3::params params(impl().ctx);
     params.set("timeout", impl().timeout_ms);
     s.set(params);
-    s.add(z3::in_re(impl().ctx.string_val(value.data(), static_cast<unsigned>(value.size())), *lang));
+    s.add(
+        z3::in_re(impl().ctx.string_val(value.data(), static_cast<unsigned>(value.size())), *lang));
     switch (s.check()) {
       case z3::sat:
         return SolveStatus::kSat;
@@ -359,8 +363,11 @@ SolveStatus RouteSolver::AcceptsUncached(const std::string& pattern, RegexAnchor
   }
 }
 
-StringAnswer RouteSolver::ExampleUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix) {
-  auto admitted = [&](const std::string& w) { return w.rfind(prefix, 0) == 0 && Admits(pattern, w, anchoring); };
+StringAnswer RouteSolver::ExampleUncached(const std::string& pattern, RegexAnchoring anchoring,
+                                          const std::string& prefix) {
+  auto admitted = [&](const std::string& w) {
+    return w.rfind(prefix, 0) == 0 && Admits(pattern, w, anchoring);
+  };
   // Fast path: a member built from the syntax tree (and, for unanchored readings, the
   // prefix put in front), accepted only when RE2 agrees. Z3 decides everything else.
   regex::ParseResult parsed = regex::Parse(pattern);
@@ -378,8 +385,9 @@ StringAnswer RouteSolver::ExampleUncached(const std::string& pattern, RegexAncho
         if (!lang || prefix.empty()) return lang;
         z3::expr_vector both(impl().ctx);
         both.push_back(*lang);
-        both.push_back(z3::concat(z3::to_re(impl().ctx.string_val(prefix.data(), static_cast<unsigned>(prefix.size()))),
-                                  z3::star(impl().Set(alphabet))));
+        both.push_back(z3::concat(
+            z3::to_re(impl().ctx.string_val(prefix.data(), static_cast<unsigned>(prefix.size()))),
+            z3::star(impl().Set(alphabet))));
         return z3::re_intersect(both);
       },
       admitted);
@@ -412,7 +420,8 @@ std::string RouteSolver::MandatoryPrefix(const std::string& pattern) {
   return common.value_or("");
 }
 
-StringAnswer RouteSolver::UncoveredUncached(const std::string& pattern, const std::vector<std::string>& others,
+StringAnswer RouteSolver::UncoveredUncached(const std::string& pattern,
+                                            const std::vector<std::string>& others,
                                             RegexAnchoring anchoring, const std::string& prefix) {
   // Cheap and sound first: a member of `pattern` that none of the others admits.
   regex::ParseResult parsed = regex::Parse(pattern);
@@ -499,7 +508,8 @@ bool PrefixEqualsFull(const std::string& pattern) {
   const CharSet printable = Printable() | CharSet().set(' ');
   for (const regex::Branch& b : *branches) {
     if (b.eol) continue;
-    const Node* last = b.body.kind == Kind::kConcat && !b.body.kids.empty() ? &b.body.kids.back() : &b.body;
+    const Node* last =
+        b.body.kind == Kind::kConcat && !b.body.kids.empty() ? &b.body.kids.back() : &b.body;
     if (last->kind != Kind::kRepeat || last->min != 0 || last->max != -1) return false;
     const Node& inner = last->kids[0];
     if (inner.kind != Kind::kSet || (inner.set & printable) != printable) return false;
@@ -509,11 +519,13 @@ bool PrefixEqualsFull(const std::string& pattern) {
 
 StringAnswer RouteSolver::DifferenceUncached(const std::string& pattern, RegexAnchoring accepting,
                                              RegexAnchoring rejecting, const std::string& prefix) {
-  if (accepting == RegexAnchoring::kPrefix && rejecting == RegexAnchoring::kFull && PrefixEqualsFull(pattern)) {
+  if (accepting == RegexAnchoring::kPrefix && rejecting == RegexAnchoring::kFull &&
+      PrefixEqualsFull(pattern)) {
     return StringAnswer{SolveStatus::kUnsat, "", ""};
   }
   auto differs = [&](const std::string& w) {
-    return w.rfind(prefix, 0) == 0 && Admits(pattern, w, accepting) && !Admits(pattern, w, rejecting);
+    return w.rfind(prefix, 0) == 0 && Admits(pattern, w, accepting) &&
+           !Admits(pattern, w, rejecting);
   };
   // The witness a person would write first: a value both readings admit, extended. Only
   // used when RE2 confirms it; otherwise Z3 searches.
@@ -521,7 +533,8 @@ StringAnswer RouteSolver::DifferenceUncached(const std::string& pattern, RegexAn
     StringAnswer base = Example(pattern, RegexAnchoring::kFull, prefix);
     if (base.status == SolveStatus::kSat) {
       for (const char* tail : {"/x", "x", "/"}) {
-        if (differs(base.witness + tail)) return StringAnswer{SolveStatus::kSat, base.witness + tail, ""};
+        if (differs(base.witness + tail))
+          return StringAnswer{SolveStatus::kSat, base.witness + tail, ""};
       }
     }
   }
@@ -561,14 +574,16 @@ std::string Key(std::initializer_list<std::string> parts) {
 std::string A(RegexAnchoring a) { return std::to_string(static_cast<int>(a)); }
 }  // namespace
 
-StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix) {
+StringAnswer RouteSolver::Example(const std::string& pattern, RegexAnchoring anchoring,
+                                  const std::string& prefix) {
   std::string k = Key({"E", pattern, A(anchoring), prefix});
   auto it = cache_->answers.find(k);
   if (it != cache_->answers.end()) return it->second;
   return cache_->answers[k] = ExampleUncached(pattern, anchoring, prefix);
 }
 
-StringAnswer RouteSolver::Uncovered(const std::string& pattern, const std::vector<std::string>& others,
+StringAnswer RouteSolver::Uncovered(const std::string& pattern,
+                                    const std::vector<std::string>& others,
                                     RegexAnchoring anchoring, const std::string& prefix) {
   std::vector<std::string> sorted = others;
   std::sort(sorted.begin(), sorted.end());
@@ -586,8 +601,8 @@ StringAnswer RouteSolver::Rejected(const std::string& pattern, RegexAnchoring an
   return cache_->answers[k] = RejectedUncached(pattern, anchoring);
 }
 
-StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
-                                     const std::string& prefix) {
+StringAnswer RouteSolver::Difference(const std::string& pattern, RegexAnchoring accepting,
+                                     RegexAnchoring rejecting, const std::string& prefix) {
   std::string k = Key({"D", pattern, A(accepting), A(rejecting), prefix});
   auto it = cache_->answers.find(k);
   if (it != cache_->answers.end()) return it->second;

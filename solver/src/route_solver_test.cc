@@ -2,9 +2,9 @@
 // their re-check; a randomized differential test.
 #include "meshproof/solver/route_solver.h"
 
-#include <gtest/gtest.h>
-
 #include <random>
+
+#include <gtest/gtest.h>
 
 namespace meshproof {
 namespace {
@@ -23,10 +23,14 @@ TEST_P(TranslatorTest, AgreesWithRe2) {
   RouteSolver solver;
   ASSERT_TRUE(CheckRegex(c.pattern).ok) << CheckRegex(c.pattern).error;
   // The fixture itself is checked against RE2, so the test cannot pass on a wrong premise.
-  ASSERT_TRUE(Re2Admits(c.pattern, c.matches, RegexAnchoring::kFull)) << c.pattern << " ~ " << c.matches;
-  ASSERT_FALSE(Re2Admits(c.pattern, c.rejects, RegexAnchoring::kFull)) << c.pattern << " !~ " << c.rejects;
-  EXPECT_EQ(solver.Accepts(c.pattern, RegexAnchoring::kFull, c.matches), SolveStatus::kSat) << c.pattern;
-  EXPECT_EQ(solver.Accepts(c.pattern, RegexAnchoring::kFull, c.rejects), SolveStatus::kUnsat) << c.pattern;
+  ASSERT_TRUE(Re2Admits(c.pattern, c.matches, RegexAnchoring::kFull))
+      << c.pattern << " ~ " << c.matches;
+  ASSERT_FALSE(Re2Admits(c.pattern, c.rejects, RegexAnchoring::kFull))
+      << c.pattern << " !~ " << c.rejects;
+  EXPECT_EQ(solver.Accepts(c.pattern, RegexAnchoring::kFull, c.matches), SolveStatus::kSat)
+      << c.pattern;
+  EXPECT_EQ(solver.Accepts(c.pattern, RegexAnchoring::kFull, c.rejects), SolveStatus::kUnsat)
+      << c.pattern;
   StringAnswer ex = solver.Example(c.pattern, RegexAnchoring::kFull);
   ASSERT_EQ(ex.status, SolveStatus::kSat) << ex.detail;
   EXPECT_TRUE(Re2Admits(c.pattern, ex.witness, RegexAnchoring::kFull)) << ex.witness;
@@ -39,20 +43,15 @@ INSTANTIATE_TEST_SUITE_P(
         Construct{"escaped_dot", "/a\\.b", "/a.b", "/axb"},
         Construct{"escaped_slash_and_dash", "\\/a\\-b", "/a-b", "/a_b"},
         Construct{"hex_escape", "\\x41\\x{42}", "AB", "ab"},
-        Construct{"dot", "/a.c", "/abc", "/ac"},
-        Construct{"class", "/v[0-9]", "/v7", "/vx"},
+        Construct{"dot", "/a.c", "/abc", "/ac"}, Construct{"class", "/v[0-9]", "/v7", "/vx"},
         Construct{"class_multi_range", "[a-cx-z]+", "abzx", "abd"},
         Construct{"negated_class", "/[^/]+", "/abc", "/a/b"},
         Construct{"class_with_escape", "[\\d.]+", "1.2.3", "1-2"},
         Construct{"posix_class", "[[:alpha:]]+", "abcXYZ", "abc1"},
-        Construct{"digit", "\\d+", "0123", "12a"},
-        Construct{"not_digit", "\\D+", "abc", "ab1"},
-        Construct{"word", "\\w+", "a_1Z", "a-1"},
-        Construct{"not_word", "\\W", "-", "a"},
-        Construct{"space", "a\\sb", "a b", "ab"},
-        Construct{"not_space", "\\S+", "abc", "a c"},
-        Construct{"star", "/ab*", "/abbb", "/abc"},
-        Construct{"plus", "/ab+", "/abb", "/a"},
+        Construct{"digit", "\\d+", "0123", "12a"}, Construct{"not_digit", "\\D+", "abc", "ab1"},
+        Construct{"word", "\\w+", "a_1Z", "a-1"}, Construct{"not_word", "\\W", "-", "a"},
+        Construct{"space", "a\\sb", "a b", "ab"}, Construct{"not_space", "\\S+", "abc", "a c"},
+        Construct{"star", "/ab*", "/abbb", "/abc"}, Construct{"plus", "/ab+", "/abb", "/a"},
         Construct{"optional", "/colou?r", "/color", "/colouur"},
         Construct{"exact_count", "[0-9]{3}", "123", "1234"},
         Construct{"at_least", "x{2,}", "xxxx", "x"},
@@ -80,13 +79,15 @@ TEST(TranslatorTest, AnchoringReadings) {
 }
 
 TEST(TranslatorTest, RefusesWhatItCannotTranslate) {
-  for (const char* bad : {"(a)\\1", "/a(?=b)", "/a(?!b)", "(?<=a)b", "\\bword", "\\p{Greek}", "a^b"}) {
+  for (const char* bad :
+       {"(a)\\1", "/a(?=b)", "/a(?!b)", "(?<=a)b", "\\bword", "\\p{Greek}", "a^b"}) {
     RegexCheck c = CheckRegex(bad);
     EXPECT_FALSE(c.ok) << bad;
     EXPECT_FALSE(c.error.empty()) << bad;
   }
   EXPECT_NE(CheckRegex("(a)\\1").error.find("backreference"), std::string::npos);
-  EXPECT_NE(CheckRegex("/a(?=b)").error.find("lookahead"), std::string::npos) << CheckRegex("/a(?=b)").error;
+  EXPECT_NE(CheckRegex("/a(?=b)").error.find("lookahead"), std::string::npos)
+      << CheckRegex("/a(?=b)").error;
   EXPECT_FALSE(CheckRegex("/api/[").ok);  // invalid RE2: RE2's own message
   EXPECT_FALSE(CheckRegex("a**").ok || CheckRegex("*a").ok);
 }
@@ -97,11 +98,15 @@ TEST(TranslatorTest, AnchoringWitness) {
   ASSERT_EQ(d.status, SolveStatus::kSat) << d.detail;
   EXPECT_TRUE(Re2Admits("/books-bought", d.witness, RegexAnchoring::kPrefix));
   EXPECT_FALSE(Re2Admits("/books-bought", d.witness, RegexAnchoring::kFull));
-  EXPECT_EQ(s.Difference("/api/.*", RegexAnchoring::kPrefix, RegexAnchoring::kFull).status, SolveStatus::kUnsat);
-  EXPECT_EQ(s.Difference("/books$", RegexAnchoring::kPrefix, RegexAnchoring::kFull).status, SolveStatus::kUnsat);
+  EXPECT_EQ(s.Difference("/api/.*", RegexAnchoring::kPrefix, RegexAnchoring::kFull).status,
+            SolveStatus::kUnsat);
+  EXPECT_EQ(s.Difference("/books$", RegexAnchoring::kPrefix, RegexAnchoring::kFull).status,
+            SolveStatus::kUnsat);
   // The syntactic shortcut and Z3 must agree: these end in a full star or `$` per branch...
   for (const char* same : {"/a/.*|/b$", "(?:/x|/y)[\\x20-\\x7e]*", "/api/(orders|carts)/.*"}) {
-    EXPECT_EQ(s.Difference(same, RegexAnchoring::kPrefix, RegexAnchoring::kFull).status, SolveStatus::kUnsat) << same;
+    EXPECT_EQ(s.Difference(same, RegexAnchoring::kPrefix, RegexAnchoring::kFull).status,
+              SolveStatus::kUnsat)
+        << same;
   }
   // ... and these do not (a star over a narrower set, a branch without either).
   for (const char* differs : {"/a/[a-z]*", "/a/.*|/b", "/a(/.*)?"}) {
@@ -112,9 +117,12 @@ TEST(TranslatorTest, AnchoringWitness) {
 
 TEST(TranslatorTest, EmptyLanguage) {
   RouteSolver s;
-  EXPECT_EQ(s.Example("[a-c]&&[x-z]{0}z{2,1}", RegexAnchoring::kFull).status, SolveStatus::kUnknown);  // invalid
-  EXPECT_EQ(s.Example("/a[^\\x00-\\x7f]", RegexAnchoring::kFull).status, SolveStatus::kUnknown);  // beyond ASCII
-  StringAnswer tab = s.Example("\\t", RegexAnchoring::kFull);  // outside the readable alphabet: falls back
+  EXPECT_EQ(s.Example("[a-c]&&[x-z]{0}z{2,1}", RegexAnchoring::kFull).status,
+            SolveStatus::kUnknown);  // invalid
+  EXPECT_EQ(s.Example("/a[^\\x00-\\x7f]", RegexAnchoring::kFull).status,
+            SolveStatus::kUnknown);  // beyond ASCII
+  StringAnswer tab =
+      s.Example("\\t", RegexAnchoring::kFull);  // outside the readable alphabet: falls back
   ASSERT_EQ(tab.status, SolveStatus::kSat);
   EXPECT_EQ(tab.witness, "\t");
 }
@@ -126,13 +134,23 @@ std::string RandomRegex(std::mt19937_64& rng, int depth) {
   std::string out;
   int n = 1 + static_cast<int>(rng() % 3);
   for (int i = 0; i < n; ++i) {
-    std::string part = depth > 0 && rng() % 4 == 0 ? "(" + RandomRegex(rng, depth - 1) + ")" : atoms[rng() % 10];
+    std::string part =
+        depth > 0 && rng() % 4 == 0 ? "(" + RandomRegex(rng, depth - 1) + ")" : atoms[rng() % 10];
     switch (rng() % 7) {
-      case 0: part += "*"; break;
-      case 1: part += "+"; break;
-      case 2: part += "?"; break;
-      case 3: part += "{1,2}"; break;
-      default: break;
+      case 0:
+        part += "*";
+        break;
+      case 1:
+        part += "+";
+        break;
+      case 2:
+        part += "?";
+        break;
+      case 3:
+        part += "{1,2}";
+        break;
+      default:
+        break;
     }
     out += part;
   }
@@ -155,7 +173,8 @@ TEST(DifferentialTest, TranslatorAgreesWithRe2OnRandomInputs) {
       SolveStatus z3 = s.Accepts(pattern, anchoring, value);
       ASSERT_NE(z3, SolveStatus::kUnknown) << pattern;
       EXPECT_EQ(z3 == SolveStatus::kSat, Re2Admits(pattern, value, anchoring))
-          << "pattern " << pattern << " value '" << value << "' anchoring " << static_cast<int>(anchoring);
+          << "pattern " << pattern << " value '" << value << "' anchoring "
+          << static_cast<int>(anchoring);
       ++checked;
     }
   }

@@ -15,14 +15,17 @@ inline std::string App(const std::string& ns, const std::string& name, const std
                        const std::string& port_name = "http", int port = 80, int target = 8080) {
   std::string labels = "{app: " + name + (version.empty() ? "" : ", version: " + version) + "}";
   return "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: " + sa + ", namespace: " + ns +
-         "}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name + (version.empty() ? "" : "-" + version) +
-         ", namespace: " + ns + "}\nspec:\n  replicas: " + std::to_string(replicas) +
-         "\n  template:\n    metadata: {labels: " + labels + "}\n    spec:\n      serviceAccountName: " + sa +
+         "}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " + name +
+         (version.empty() ? "" : "-" + version) + ", namespace: " + ns +
+         "}\nspec:\n  replicas: " + std::to_string(replicas) +
+         "\n  template:\n    metadata: {labels: " + labels +
+         "}\n    spec:\n      serviceAccountName: " + sa +
          "\n      containers: [{name: c, ports: [{containerPort: " + std::to_string(target) +
          "}]}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: " + name +
-         (version.empty() ? "" : "-" + version) + ", namespace: " + ns + "}\nspec:\n  selector: " + labels +
-         "\n  ports: [{name: " + port_name + ", port: " + std::to_string(port) + ", targetPort: " +
-         std::to_string(target) + "}]\n---\n";
+         (version.empty() ? "" : "-" + version) + ", namespace: " + ns +
+         "}\nspec:\n  selector: " + labels + "\n  ports: [{name: " + port_name +
+         ", port: " + std::to_string(port) + ", targetPort: " + std::to_string(target) +
+         "}]\n---\n";
 }
 
 /// A TrafficTarget (v1alpha3) from `src` to `dest` ("ns/sa") with raw rules YAML.
@@ -31,14 +34,16 @@ inline std::string Target(const std::string& ns, const std::string& name, const 
   auto d = dest.find('/');
   auto s = src.find('/');
   return "apiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: " + name +
-         ", namespace: " + ns + "}\nspec:\n  destination: {kind: ServiceAccount, name: " + dest.substr(d + 1) +
+         ", namespace: " + ns +
+         "}\nspec:\n  destination: {kind: ServiceAccount, name: " + dest.substr(d + 1) +
          ", namespace: " + dest.substr(0, d) + "}\n  rules: " + rules +
-         "\n  sources: [{kind: ServiceAccount, name: " + src.substr(s + 1) + ", namespace: " + src.substr(0, s) +
-         "}]\n---\n";
+         "\n  sources: [{kind: ServiceAccount, name: " + src.substr(s + 1) +
+         ", namespace: " + src.substr(0, s) + "}]\n---\n";
 }
 
 /// An HTTPRouteGroup (v1alpha4) with raw matches YAML.
-inline std::string Routes(const std::string& ns, const std::string& name, const std::string& matches) {
+inline std::string Routes(const std::string& ns, const std::string& name,
+                          const std::string& matches) {
   return "apiVersion: specs.smi-spec.io/v1alpha4\nkind: HTTPRouteGroup\nmetadata: {name: " + name +
          ", namespace: " + ns + "}\nspec:\n  matches: " + matches + "\n---\n";
 }
@@ -46,7 +51,8 @@ inline std::string Routes(const std::string& ns, const std::string& name, const 
 inline std::string Split(const std::string& ns, const std::string& name, const std::string& root,
                          const std::string& backends) {
   return "apiVersion: split.smi-spec.io/v1alpha4\nkind: TrafficSplit\nmetadata: {name: " + name +
-         ", namespace: " + ns + "}\nspec:\n  service: " + root + "\n  backends: " + backends + "\n---\n";
+         ", namespace: " + ns + "}\nspec:\n  service: " + root + "\n  backends: " + backends +
+         "\n---\n";
 }
 
 inline std::string Codes(const Diagnostics& d) {

@@ -6,7 +6,8 @@
 
 namespace meshproof {
 
-Diagnostics Verify(const LoadResult& loaded, const VerifyOptions& options, std::size_t* suppressed) {
+Diagnostics Verify(const LoadResult& loaded, const VerifyOptions& options,
+                   std::size_t* suppressed) {
   Diagnostics all = loaded.diagnostics;
   RouteGraph graph = CompileGraph(loaded.model, GetProfile(options.profile));
   CheckOptions co;
@@ -15,7 +16,8 @@ Diagnostics Verify(const LoadResult& loaded, const VerifyOptions& options, std::
   co.route_target_scope = options.route_target_scope;
   co.route_group_scope = options.route_group_scope;
   if (options.config.solver_timeout_ms) co.solver_timeout_ms = *options.config.solver_timeout_ms;
-  if (options.config.over_broad_sources) co.broad_grant_sources = *options.config.over_broad_sources;
+  if (options.config.over_broad_sources)
+    co.broad_grant_sources = *options.config.over_broad_sources;
   RunChecks(graph, co, &all);
   CheckIntents(graph, options.config.intents, &all);
 

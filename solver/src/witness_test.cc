@@ -1,11 +1,11 @@
 // Random queries on generated meshes: every witness the solver produces must be allowed
 // when evaluated concretely (RE2, exact headers) under the same profile.
-#include <gtest/gtest.h>
-
 #include <iostream>
 #include <random>
 
 #include "mesh_gen.h"
+#include <gtest/gtest.h>
+
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/solver/query.h"
@@ -51,8 +51,8 @@ TEST(WitnessTest, EveryWitnessIsConcretelyAllowed) {
       replay.exact_headers = true;
       QueryAnswer r = Query(g, replay);
       ASSERT_NE(r.verdict, Verdict::kDeny)
-          << GetProfile(pid).name << ": witness " << a.witness.method << " " << a.witness.path << " for " << q.from
-          << " -> " << q.to << " is denied when replayed";
+          << GetProfile(pid).name << ": witness " << a.witness.method << " " << a.witness.path
+          << " for " << q.from << " -> " << q.to << " is denied when replayed";
       if (!a.witness.method.empty()) {  // HTTP: a request path; TCP witnesses carry none
         ASSERT_FALSE(a.witness.path.empty()) << q.from << " -> " << q.to;
         ASSERT_EQ(a.witness.path[0], '/');
@@ -88,13 +88,16 @@ Verdict Z3Verdict(const RouteGraph& g, RouteSolver& solver, IdentityId src, Serv
     for (const GrantedMatch& gm : a.matches) {
       if (ok) break;
       const HttpMatch& hm = g.model().http_route_groups[gm.group].matches[gm.match];
-      bool m_ok = hm.methods.empty() || std::any_of(hm.methods.begin(), hm.methods.end(),
-                                                   [&](const std::string& m) { return m == "*" || m == method; });
-      if (m_ok && hm.path_regex) m_ok = solver.Accepts(*hm.path_regex, p.path_anchoring, path) == SolveStatus::kSat;
+      bool m_ok = hm.methods.empty() ||
+                  std::any_of(hm.methods.begin(), hm.methods.end(),
+                              [&](const std::string& m) { return m == "*" || m == method; });
+      if (m_ok && hm.path_regex)
+        m_ok = solver.Accepts(*hm.path_regex, p.path_anchoring, path) == SolveStatus::kSat;
       for (const HeaderMatch& h : hm.headers) {
         bool found = false;
         for (const auto& [name, value] : headers) {
-          if (lower(name) == lower(h.name) && solver.Accepts(h.value, p.header_anchoring, value) == SolveStatus::kSat) {
+          if (lower(name) == lower(h.name) &&
+              solver.Accepts(h.value, p.header_anchoring, value) == SolveStatus::kSat) {
             found = true;
           }
         }
@@ -109,10 +112,21 @@ Verdict Z3Verdict(const RouteGraph& g, RouteSolver& solver, IdentityId src, Serv
 }
 
 TEST(DifferentialTest, MeshVerdictsWithZ3EqualBruteForceWithRe2) {
-  const std::vector<std::string> paths = {"/",          "/health",          "/healthz",       "/metrics",
-                                          "/graphql",   "/graphql/x",       "/admin",         "/admin/x",
-                                          "/administrator", "/api/v1/items/42", "/api/v1/orders/a", "/api/v1/carts/",
-                                          "/api/v2/users/abcdefgh", "/static/a.js", "/v1/payments/ABCDEFGHIJKL",
+  const std::vector<std::string> paths = {"/",
+                                          "/health",
+                                          "/healthz",
+                                          "/metrics",
+                                          "/graphql",
+                                          "/graphql/x",
+                                          "/admin",
+                                          "/admin/x",
+                                          "/administrator",
+                                          "/api/v1/items/42",
+                                          "/api/v1/orders/a",
+                                          "/api/v1/carts/",
+                                          "/api/v2/users/abcdefgh",
+                                          "/static/a.js",
+                                          "/v1/payments/ABCDEFGHIJKL",
                                           "/api/v1/search?q=x"};
   const char* methods[] = {"GET", "POST", "DELETE"};
   const std::vector<std::vector<std::pair<std::string, std::string>>> header_sets = {
@@ -136,11 +150,18 @@ TEST(DifferentialTest, MeshVerdictsWithZ3EqualBruteForceWithRe2) {
             for (const char* method : methods) {
               for (const std::string& path : paths) {
                 for (const auto& headers : header_sets) {
-                  QueryRequest q{g.identities()[src].key(), s.key(), "", port.port, method, path, headers, true};
+                  QueryRequest q{g.identities()[src].key(),
+                                 s.key(),
+                                 "",
+                                 port.port,
+                                 method,
+                                 path,
+                                 headers,
+                                 true};
                   Verdict re2 = Query(g, q).verdict;
                   Verdict z3 = Z3Verdict(g, solver, src, sid, port.port, method, path, headers);
-                  ASSERT_EQ(re2, z3) << GetProfile(pid).name << " " << q.from << " -> " << q.to << " " << method
-                                     << " " << path;
+                  ASSERT_EQ(re2, z3) << GetProfile(pid).name << " " << q.from << " -> " << q.to
+                                     << " " << method << " " << path;
                   ++cases;
                 }
               }

@@ -22,8 +22,8 @@ struct FlagSpec {
 struct CommandSpec {
   Command command;
   const char* name;
-  const char* args;     // "PATH..." after the command name in the synopsis
-  const char* summary;  // one line
+  const char* args;                   // "PATH..." after the command name in the synopsis
+  const char* summary;                // one line
   std::vector<std::string> flags;     // names of the flags it takes (FlagSpec::name)
   std::vector<std::string> formats;   // output formats, the first is the default
   std::vector<std::string> examples;  // two, shown by --help

@@ -19,10 +19,10 @@ namespace meshproof::app {
 
 struct Settings {
   std::string profile_name = "spec";
-  VerifyOptions verify;                                   // profile, config (+ intents)
-  std::optional<Severity> fail_on = Severity::kError;     // nullopt = never
+  VerifyOptions verify;                                // profile, config (+ intents)
+  std::optional<Severity> fail_on = Severity::kError;  // nullopt = never
   unsigned solver_timeout_ms = 2000;
-  std::string config_file;                                // empty: none used
+  std::string config_file;  // empty: none used
 };
 
 /// Resolves `request`'s settings for inputs `config_inputs` (where .meshproof.yaml is

@@ -49,8 +49,8 @@ struct Intent {
   std::optional<std::string> method;
   std::optional<std::string> path;
   std::vector<std::pair<std::string, std::string>> headers;
-  Loc loc;                          // where the intent is written
-  std::string text;                 // the intent as written, for messages
+  Loc loc;           // where the intent is written
+  std::string text;  // the intent as written, for messages
 };
 
 struct Config {

@@ -78,8 +78,8 @@ struct GrantedMatch {
 
 /// A TrafficTarget as this profile enforces it.
 struct Grant {
-  std::size_t target = 0;  // index into MeshModel::traffic_targets
-  bool applied = true;     // false: the profile ignores the whole TrafficTarget
+  std::size_t target = 0;       // index into MeshModel::traffic_targets
+  bool applied = true;          // false: the profile ignores the whole TrafficTarget
   std::string ignored_because;  // why, when !applied
   IdentityId destination = kNoId;
   std::vector<IdentityId> sources;
@@ -90,7 +90,7 @@ struct Grant {
   // Rules, resolved. "all" flags stand for rules whose ports/routes are unrestricted.
   bool has_http_rules = false;  // some HTTPRouteGroup rule was written
   std::vector<GrantedMatch> http_matches;
-  bool http_all = false;        // all HTTP requests (e.g. Traefik: no rules at all)
+  bool http_all = false;  // all HTTP requests (e.g. Traefik: no rules at all)
   bool has_tcp_rules = false;
   bool tcp_all_ports = false;
   std::vector<int> tcp_ports;
@@ -101,14 +101,14 @@ struct Grant {
 
 /// A TrafficSplit as applied to its root.
 struct SplitBackendNode {
-  std::string service;               // as written
-  ServiceId service_id = kNoId;      // kNoId when the backend Service does not exist
-  double share = 0;                  // effective share (weight / sum), exact then rounded
-  std::size_t backend_index = 0;     // into TrafficSplit::backends
+  std::string service;            // as written
+  ServiceId service_id = kNoId;   // kNoId when the backend Service does not exist
+  double share = 0;               // effective share (weight / sum), exact then rounded
+  std::size_t backend_index = 0;  // into TrafficSplit::backends
 };
 
 struct SplitNode {
-  std::size_t split = 0;  // index into MeshModel::traffic_splits
+  std::size_t split = 0;   // index into MeshModel::traffic_splits
   ServiceId root = kNoId;  // kNoId when the root does not resolve
   bool applied = false;    // this split routes the root's traffic under the profile
   std::vector<SplitBackendNode> backends;

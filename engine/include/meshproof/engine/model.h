@@ -44,7 +44,7 @@ struct ObjectMeta {
   /// For SMI kinds, N of the v1alphaN read (after inference); 0 for Kubernetes kinds. Only
   /// a Profile's served-version table interprets it.
   int smi_version = 0;
-  std::string namespace_;  // empty only for cluster-scoped kinds (Namespace)
+  std::string namespace_;            // empty only for cluster-scoped kinds (Namespace)
   bool namespace_defaulted = false;  // metadata.namespace absent: --namespace applied
   std::string name;
   Labels labels;
@@ -83,7 +83,7 @@ struct ServicePort {
   std::string protocol = "TCP";  // TCP | UDP | SCTP
   std::string app_protocol;      // spec.ports[].appProtocol, empty when absent
   /// targetPort: a number, or a container port name to resolve per pod. Defaults to port.
-  int target_port = 0;             // 0 when target_port_name is set
+  int target_port = 0;  // 0 when target_port_name is set
   std::string target_port_name;
   Loc loc;
 };

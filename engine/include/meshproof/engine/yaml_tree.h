@@ -24,7 +24,7 @@ enum class ScalarType : std::uint8_t { kString, kNull, kBool, kInt, kFloat };
 
 struct Node {
   NodeKind kind = NodeKind::kNull;
-  bool quoted = false;  // scalar written quoted or as a block scalar (always a string)
+  bool quoted = false;       // scalar written quoted or as a block scalar (always a string)
   std::uint32_t line = 0;    // 1-based, in the file
   std::uint32_t column = 0;  // 1-based
   std::string tag;           // explicit tag, "" when none

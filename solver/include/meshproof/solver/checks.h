@@ -2,8 +2,8 @@
 //
 // RunChecks reports MP1001-MP1011, MP2001-MP2007, MP3001-MP3003, MP3005-MP3012, MP4001
 // (identity/port-level differences between profiles) and MP9001 (a solver call that
-// returned unknown) about the mesh compiled in `graph`. Findings about requests carry a witness that was re-checked
-// against the graph before it is reported.
+// returned unknown) about the mesh compiled in `graph`. Findings about requests carry a witness
+// that was re-checked against the graph before it is reported.
 #pragma once
 
 #include <functional>

@@ -62,7 +62,8 @@ struct QueryAnswer {
 /// Whether `match` admits a concrete request under `profile` (RE2, as Envoy evaluates
 /// regexes). Empty method/path mean "not constrained". An invalid regex admits nothing.
 bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::string& method,
-                 const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers);
+                 const std::string& path,
+                 const std::vector<std::pair<std::string, std::string>>& headers);
 
 /// Whether identity `name` exists in the mesh: a ServiceAccount declares it, a workload runs
 /// as it or a TrafficTarget names it; `default` exists in every namespace the input uses.

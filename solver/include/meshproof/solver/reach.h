@@ -22,7 +22,7 @@ struct Receiver {
   ServiceId service = kNoId;  // the backend Service (the root itself when no split applies)
   std::size_t endpoint = 0;   // index into that ServiceNode's endpoints
   IdentityId identity = kNoId;
-  int target_port = 0;        // pod port; 0 when a named targetPort does not resolve
+  int target_port = 0;  // pod port; 0 when a named targetPort does not resolve
   PortProtocol protocol = PortProtocol::kHttp;
   double share = 0;
 };

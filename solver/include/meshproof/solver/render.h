@@ -2,8 +2,9 @@
 // Python module so both speak the same shapes.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"

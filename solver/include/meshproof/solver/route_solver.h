@@ -52,11 +52,13 @@ class RouteSolver {
 
   /// Whether the translated language of `pattern` under `anchoring` contains `value`
   /// (kSat) or not (kUnsat): the translator's answer, for differential tests against RE2.
-  SolveStatus Accepts(const std::string& pattern, RegexAnchoring anchoring, const std::string& value);
+  SolveStatus Accepts(const std::string& pattern, RegexAnchoring anchoring,
+                      const std::string& value);
 
   /// Some value `pattern` admits under `anchoring`, beginning with `prefix`; kUnsat when it
   /// admits none. Paths pass "/": a request path always starts with one.
-  StringAnswer Example(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix = "");
+  StringAnswer Example(const std::string& pattern, RegexAnchoring anchoring,
+                       const std::string& prefix = "");
 
   /// Some value `pattern` admits that none of `others` admits, all under `anchoring`
   /// (printable values); kUnsat when `others` cover `pattern` (MP2003).
@@ -75,17 +77,19 @@ class RouteSolver {
   /// spec's prefix reading against Envoy's full match). Values are printable ASCII only:
   /// paths and header values carry no control characters, so a difference that needs one
   /// (`.` does not match "\n") is no difference a request can show (kUnsat).
-  StringAnswer Difference(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
-                          const std::string& prefix = "");
+  StringAnswer Difference(const std::string& pattern, RegexAnchoring accepting,
+                          RegexAnchoring rejecting, const std::string& prefix = "");
 
  private:
-  SolveStatus AcceptsUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& value);
-  StringAnswer ExampleUncached(const std::string& pattern, RegexAnchoring anchoring, const std::string& prefix);
+  SolveStatus AcceptsUncached(const std::string& pattern, RegexAnchoring anchoring,
+                              const std::string& value);
+  StringAnswer ExampleUncached(const std::string& pattern, RegexAnchoring anchoring,
+                               const std::string& prefix);
   StringAnswer UncoveredUncached(const std::string& pattern, const std::vector<std::string>& others,
                                  RegexAnchoring anchoring, const std::string& prefix);
   StringAnswer RejectedUncached(const std::string& pattern, RegexAnchoring anchoring);
-  StringAnswer DifferenceUncached(const std::string& pattern, RegexAnchoring accepting, RegexAnchoring rejecting,
-                                  const std::string& prefix);
+  StringAnswer DifferenceUncached(const std::string& pattern, RegexAnchoring accepting,
+                                  RegexAnchoring rejecting, const std::string& prefix);
 
   /// Re2Admits (compiled patterns are cached per thread).
   bool Admits(const std::string& pattern, const std::string& value, RegexAnchoring anchoring);
