@@ -236,24 +236,30 @@ std::vector<std::vector<ServiceId>> RouteGraph::SplitCycles() const {
   return cycles;
 }
 
-RouteGraph CompileGraph(const MeshModel& m, const Profile& profile) {
-  auto impl = std::make_unique<RouteGraph::Impl>();
-  RouteGraph::Impl& g = *impl;
-  g.profile = &profile;
-  g.model = &m;
+namespace {
 
-  // Identities: declared ServiceAccounts, then what workloads run as.
+// The route objects a profile serves, by (namespace, name).
+struct RouteIndex {
+  std::map<std::pair<std::string, std::string>, std::size_t> groups, tcp, udp;
+};
+
+// Identities: declared ServiceAccounts, then what workloads run as.
+void AddIdentities(const MeshModel& m, RouteGraph::Impl& g,
+                   std::unordered_map<std::string, std::vector<std::size_t>>* workloads_by_ns) {
   for (const auto& sa : m.service_accounts) {
     g.identities[g.Identify(sa.meta.namespace_, sa.meta.name)].declared = true;
   }
-  std::unordered_map<std::string, std::vector<std::size_t>> workloads_by_ns;
   for (std::size_t w = 0; w < m.workloads.size(); ++w) {
     const Workload& wl = m.workloads[w];
     g.identities[g.Identify(wl.meta.namespace_, wl.service_account)].workloads.push_back(w);
-    workloads_by_ns[wl.meta.namespace_].push_back(w);
+    (*workloads_by_ns)[wl.meta.namespace_].push_back(w);
   }
+}
 
-  // Services and their endpoints (Kubernetes: selector -> pods -> serviceAccountName).
+// Services and their endpoints (Kubernetes: selector -> pods -> serviceAccountName).
+void AddServices(const MeshModel& m, const Profile& profile,
+                 std::unordered_map<std::string, std::vector<std::size_t>>& workloads_by_ns,
+                 RouteGraph::Impl& g) {
   for (std::size_t si = 0; si < m.services.size(); ++si) {
     const Service& s = m.services[si];
     ServiceNode node;
@@ -293,9 +299,13 @@ RouteGraph CompileGraph(const MeshModel& m, const Profile& profile) {
     }
     g.services.push_back(std::move(node));
   }
+}
 
-  // Route objects by (namespace, name), only those the profile serves.
-  std::map<std::pair<std::string, std::string>, std::size_t> groups, tcp_routes, udp_routes;
+RouteIndex IndexRoutes(const MeshModel& m, const Profile& profile) {
+  RouteIndex idx;
+  auto& groups = idx.groups;
+  auto& tcp_routes = idx.tcp;
+  auto& udp_routes = idx.udp;
   for (std::size_t i = 0; i < m.http_route_groups.size(); ++i) {
     const auto& meta = m.http_route_groups[i].meta;
     if (Served(profile.served.http_route_group, meta)) groups[{meta.namespace_, meta.name}] = i;
@@ -307,84 +317,94 @@ RouteGraph CompileGraph(const MeshModel& m, const Profile& profile) {
     (udp ? udp_routes : tcp_routes)[{r.meta.namespace_, r.meta.name}] = i;
   }
 
-  // Grants.
-  for (std::size_t ti = 0; ti < m.traffic_targets.size(); ++ti) {
-    const TrafficTarget& tt = m.traffic_targets[ti];
-    Grant gr;
-    gr.target = ti;
-    const std::string& ns = tt.meta.namespace_;
-    auto ignore = [&](std::string why) {
-      if (gr.applied) {
-        gr.applied = false;
-        gr.ignored_because = std::move(why);
-      }
-    };
-    if (!Served(profile.served.traffic_target, tt.meta)) {
-      ignore(std::string(profile.name) + " does not serve " + tt.meta.api_version);
-    }
-    if (tt.destination.kind != "ServiceAccount" || tt.destination.name.empty()) {
-      ignore("destination kind " + tt.destination.kind + " is not supported");
-    } else {
-      gr.destination = g.Identify(tt.destination.namespace_, tt.destination.name);
-    }
-    if (profile.target_namespace_must_match && ns != tt.destination.namespace_) {
-      ignore("its namespace differs from its destination's");
-    }
-    gr.port = tt.port;
-    for (const Subject& src : tt.sources) {
-      if (src.kind == "ServiceAccount" && !src.name.empty()) {
-        gr.sources.push_back(g.Identify(src.namespace_, src.name));
-      }
-    }
-    if (tt.sources.empty() && profile.empty_sources_grant_any_on_tcp) gr.any_source_on_tcp = true;
-    for (const RouteRef& rule : tt.rules) {
-      if (rule.kind == "HTTPRouteGroup") {
-        gr.has_http_rules = true;
-        auto it = groups.find({ns, rule.name});
-        if (it == groups.end()) continue;  // grants nothing (MP1001)
-        const HTTPRouteGroup& hrg = m.http_route_groups[it->second];
-        for (std::size_t k = 0; k < hrg.matches.size(); ++k) {
-          bool wanted = rule.matches ? std::find(rule.matches->begin(), rule.matches->end(),
-                                                 hrg.matches[k].name) != rule.matches->end()
-                                     : profile.rule_without_matches_grants_all;
-          if (wanted) gr.http_matches.push_back({it->second, k});
-        }
-      } else if (rule.kind == "TCPRoute" || rule.kind == "UDPRoute") {
-        const bool udp = rule.kind == "UDPRoute";
-        if (udp && profile.udp_rule_invalidates_target) ignore("it has a UDPRoute rule");
-        (udp ? gr.has_udp_rules : gr.has_tcp_rules) = true;
-        auto& index = udp ? udp_routes : tcp_routes;
-        auto it = index.find({ns, rule.name});
-        if (it == index.end()) {
-          if (!udp && profile.missing_tcp_route_drops_target) {
-            ignore("a rule names a missing TCPRoute");
-          }
-          continue;
-        }
-        const L4Route& r = m.l4_routes[it->second];
-        bool& all = udp ? gr.udp_all_ports : gr.tcp_all_ports;
-        auto& ports = udp ? gr.udp_ports : gr.tcp_ports;
-        if (r.ports.empty()) {
-          all = true;
-        } else {
-          ports.insert(ports.end(), r.ports.begin(), r.ports.end());
-        }
-      }
-    }
-    if (tt.rules.empty() && profile.empty_rules_grant_all) {
-      gr.http_all = true;
-      gr.tcp_all_ports = true;
-      gr.udp_all_ports = true;
-    }
-    if (tt.sources.empty() && !gr.any_source_on_tcp) {
-      // No caller is named: nothing is granted (spec 1.4).
-    }
-    GrantId id = static_cast<GrantId>(g.grants.size());
-    if (gr.destination != kNoId) g.grants_to[gr.destination].push_back(id);
-    g.grants.push_back(std::move(gr));
-  }
+  return idx;
+}
 
-  // Splits: resolve roots and backends; the profile decides among several per root.
+// What one TrafficTarget rule adds to its grant; `ignore` marks the grant not applied.
+template <typename Ignore>
+void AddRule(const MeshModel& m, const Profile& profile, const RouteIndex& idx,
+             const std::string& ns, const RouteRef& rule, Grant& gr, Ignore&& ignore) {
+  const auto& groups = idx.groups;
+  const auto& tcp_routes = idx.tcp;
+  const auto& udp_routes = idx.udp;
+  if (rule.kind == "HTTPRouteGroup") {
+    gr.has_http_rules = true;
+    auto it = groups.find({ns, rule.name});
+    if (it == groups.end()) return;  // grants nothing (MP1001)
+    const HTTPRouteGroup& hrg = m.http_route_groups[it->second];
+    for (std::size_t k = 0; k < hrg.matches.size(); ++k) {
+      bool wanted = rule.matches ? std::find(rule.matches->begin(), rule.matches->end(),
+                                             hrg.matches[k].name) != rule.matches->end()
+                                 : profile.rule_without_matches_grants_all;
+      if (wanted) gr.http_matches.push_back({it->second, k});
+    }
+  } else if (rule.kind == "TCPRoute" || rule.kind == "UDPRoute") {
+    const bool udp = rule.kind == "UDPRoute";
+    if (udp && profile.udp_rule_invalidates_target) ignore("it has a UDPRoute rule");
+    (udp ? gr.has_udp_rules : gr.has_tcp_rules) = true;
+    auto& index = udp ? udp_routes : tcp_routes;
+    auto it = index.find({ns, rule.name});
+    if (it == index.end()) {
+      if (!udp && profile.missing_tcp_route_drops_target) {
+        ignore("a rule names a missing TCPRoute");
+      }
+      return;
+    }
+    const L4Route& r = m.l4_routes[it->second];
+    bool& all = udp ? gr.udp_all_ports : gr.tcp_all_ports;
+    auto& ports = udp ? gr.udp_ports : gr.tcp_ports;
+    if (r.ports.empty()) {
+      all = true;
+    } else {
+      ports.insert(ports.end(), r.ports.begin(), r.ports.end());
+    }
+  }
+}
+
+Grant CompileGrant(const MeshModel& m, const Profile& profile, const RouteIndex& idx,
+                   std::size_t ti, RouteGraph::Impl& g) {
+  const TrafficTarget& tt = m.traffic_targets[ti];
+  Grant gr;
+  gr.target = ti;
+  const std::string& ns = tt.meta.namespace_;
+  auto ignore = [&](std::string why) {
+    if (gr.applied) {
+      gr.applied = false;
+      gr.ignored_because = std::move(why);
+    }
+  };
+  if (!Served(profile.served.traffic_target, tt.meta)) {
+    ignore(std::string(profile.name) + " does not serve " + tt.meta.api_version);
+  }
+  if (tt.destination.kind != "ServiceAccount" || tt.destination.name.empty()) {
+    ignore("destination kind " + tt.destination.kind + " is not supported");
+  } else {
+    gr.destination = g.Identify(tt.destination.namespace_, tt.destination.name);
+  }
+  if (profile.target_namespace_must_match && ns != tt.destination.namespace_) {
+    ignore("its namespace differs from its destination's");
+  }
+  gr.port = tt.port;
+  for (const Subject& src : tt.sources) {
+    if (src.kind == "ServiceAccount" && !src.name.empty()) {
+      gr.sources.push_back(g.Identify(src.namespace_, src.name));
+    }
+  }
+  if (tt.sources.empty() && profile.empty_sources_grant_any_on_tcp) gr.any_source_on_tcp = true;
+  for (const RouteRef& rule : tt.rules) AddRule(m, profile, idx, ns, rule, gr, ignore);
+  if (tt.rules.empty() && profile.empty_rules_grant_all) {
+    gr.http_all = true;
+    gr.tcp_all_ports = true;
+    gr.udp_all_ports = true;
+  }
+  if (tt.sources.empty() && !gr.any_source_on_tcp) {
+    // No caller is named: nothing is granted (spec 1.4).
+  }
+  return gr;
+}
+
+// Splits: resolve roots and backends; the profile decides among several per root.
+void AddSplits(const MeshModel& m, const Profile& profile, RouteGraph::Impl& g) {
   g.applied_split.assign(g.services.size(), -1);
   std::map<ServiceId, std::vector<std::size_t>> by_root;
   for (std::size_t si = 0; si < m.traffic_splits.size(); ++si) {
@@ -422,6 +442,26 @@ RouteGraph CompileGraph(const MeshModel& m, const Profile& profile) {
         boost::add_edge(s.root, b.service_id, g.split_graph);
     }
   }
+}
+
+}  // namespace
+
+RouteGraph CompileGraph(const MeshModel& m, const Profile& profile) {
+  auto impl = std::make_unique<RouteGraph::Impl>();
+  RouteGraph::Impl& g = *impl;
+  g.profile = &profile;
+  g.model = &m;
+  std::unordered_map<std::string, std::vector<std::size_t>> workloads_by_ns;
+  AddIdentities(m, g, &workloads_by_ns);
+  AddServices(m, profile, workloads_by_ns, g);
+  const RouteIndex idx = IndexRoutes(m, profile);
+  for (std::size_t ti = 0; ti < m.traffic_targets.size(); ++ti) {
+    Grant gr = CompileGrant(m, profile, idx, ti, g);
+    const GrantId id = static_cast<GrantId>(g.grants.size());
+    if (gr.destination != kNoId) g.grants_to[gr.destination].push_back(id);
+    g.grants.push_back(std::move(gr));
+  }
+  AddSplits(m, profile, g);
   return RouteGraph(std::move(impl));
 }
 
