@@ -72,7 +72,7 @@ def test_completion_scripts(meshproof_bin):
     for shell, marker in [("bash", "complete -o filenames -F _meshproof meshproof"),
                           ("zsh", "#compdef meshproof"), ("fish", "complete -c meshproof")]:
         r = run(meshproof_bin, "completion", shell)
-        assert r.returncode == 0 and marker in r.stdout and "--fail-on-grant" in r.stdout
+        assert r.returncode == 0 and marker in r.stdout and "fail-on-grant" in r.stdout
     bash = run(meshproof_bin, "completion", "bash").stdout
     script = f"{bash}\nCOMP_WORDS=(meshproof verify --fail); COMP_CWORD=2; _meshproof; echo ${{COMPREPLY[@]}}"
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True).stdout.split()
