@@ -160,16 +160,19 @@ int CanarySpec::NextStep(int canary_weight) const {
   return 0;
 }
 
-std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::string& default_provider,
-                                      const std::string& default_namespace, Diagnostics* diags) {
-  std::vector<CanarySpec> out;
-  std::map<std::string, Template> templates;  // ns/name
-  std::vector<yaml::ParsedFile> parsed(sources.size());
-  std::vector<std::pair<FileId, const Node*>> canaries;
+namespace {
+
+using TemplateMap = std::map<std::string, Template>;  // ns/name
+
+// Every MetricTemplate and Canary in the manifests (flagger.app/*), from the loaded text.
+void CollectFlaggerObjects(const SourceSet& sources, const std::string& default_namespace,
+                           std::vector<yaml::ParsedFile>* parsed, TemplateMap* templates,
+                           std::vector<std::pair<FileId, const Node*>>* canaries) {
+  parsed->resize(sources.size());
   for (FileId f = 0; f < sources.size(); ++f) {
     Diagnostics ignored;  // syntax errors are the loader's to report
-    yaml::ParseFile(sources.text(f), f, yaml::ParseLimits{}, &parsed[f], &ignored);
-    for (const yaml::Document& doc : parsed[f].documents) {
+    yaml::ParseFile(sources.text(f), f, yaml::ParseLimits{}, &(*parsed)[f], &ignored);
+    for (const yaml::Document& doc : (*parsed)[f].documents) {
       const Node* root = doc.root;
       if (root == nullptr || !root->IsMap()) continue;
       const std::string api = Str(root->Get("apiVersion"));
@@ -177,28 +180,55 @@ std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::strin
       const std::string kind = Str(root->Get("kind"));
       const std::string ns = Str(At(root, {"metadata", "namespace"}), default_namespace);
       if (kind == "MetricTemplate") {
-        templates[ns + "/" + Str(At(root, {"metadata", "name"}))] =
+        (*templates)[ns + "/" + Str(At(root, {"metadata", "name"}))] =
             Template{Str(At(root, {"spec", "query"})), LocOf(f, root, "")};
       } else if (kind == "Canary") {
-        canaries.emplace_back(f, root);
+        canaries->emplace_back(f, root);
       }
     }
   }
-  for (const auto& [file, root] : canaries) {
+}
+
+// Reads one Canary with Flagger's defaults and clamps, reporting MP7001-MP7003 on it.
+class CanaryReader {
+ public:
+  CanaryReader(FileId file, const Node* root, const TemplateMap& templates, Diagnostics* diags)
+      : file_(file), root_(root), templates_(templates), diags_(diags) {}
+
+  CanarySpec Read(const std::string& default_provider, const std::string& default_namespace) {
     CanarySpec c;
-    c.namespace_ = Str(At(root, {"metadata", "namespace"}), default_namespace);
-    c.name = Str(At(root, {"metadata", "name"}));
-    c.loc = LocOf(file, root, "");
-    const ObjectRef ref{"Canary", c.namespace_, c.name};
-    auto report = [&](DiagCode code, const Node* n, const std::string& path,
-                      const std::string& msg) {
-      diags->Report(code, LocOf(file, n != nullptr ? n : root, path), msg, ref);
-    };
-    c.provider = Str(At(root, {"spec", "provider"}), default_provider);
+    c.namespace_ = Str(At(root_, {"metadata", "namespace"}), default_namespace);
+    c.name = Str(At(root_, {"metadata", "name"}));
+    c.loc = LocOf(file_, root_, "");
+    ref_ = ObjectRef{"Canary", c.namespace_, c.name};
+    c.provider = Str(At(root_, {"spec", "provider"}), default_provider);
+    ReadTargetAndService(&c);
+    c.skip_analysis = Str(At(root_, {"spec", "skipAnalysis"})) == "true";
+    const Node* a = At(root_, {"spec", "analysis"});
+    if (a == nullptr) a = At(root_, {"spec", "canaryAnalysis"});  // v1alpha3 name
+    ReadSteps(a, &c);
+    CheckRouterSupport(a, c);
+    if (const Node* ms = At(a, {"metrics"}); ms != nullptr && ms->IsSeq()) {
+      for (std::size_t i = 0; i < ms->children.size(); ++i) {
+        if (auto m = ReadMetric(ms->children[i], i, c.namespace_)) c.metrics.push_back(*m);
+      }
+    }
+    ReadWebhooks(a, &c);
+    return c;
+  }
+
+ private:
+  void Report(DiagCode code, const Node* n, const std::string& path, const std::string& msg) {
+    diags_->Report(code, LocOf(file_, n != nullptr ? n : root_, path), msg, ref_);
+  }
+
+  void ReadTargetAndService(CanarySpec* cp) {
+    CanarySpec& c = *cp;
+    const Node* root = root_;
     c.target = Str(At(root, {"spec", "targetRef", "name"}));
     const std::string target_kind = Str(At(root, {"spec", "targetRef", "kind"}), "Deployment");
     if (target_kind != "Deployment") {
-      report(DiagCode::MP7001, At(root, {"spec", "targetRef", "kind"}), "spec.targetRef.kind",
+      Report(DiagCode::MP7001, At(root, {"spec", "targetRef", "kind"}), "spec.targetRef.kind",
              "targetRef kind " + target_kind + " is not simulated (Deployments only)");
     }
     c.service = Str(At(root, {"spec", "service", "name"}), c.target);
@@ -211,23 +241,25 @@ std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::strin
       }
     }
     if (At(root, {"spec", "service", "gatewayRefs"}) != nullptr) {
-      report(DiagCode::MP7003, At(root, {"spec", "service", "gatewayRefs"}),
+      Report(DiagCode::MP7003, At(root, {"spec", "service", "gatewayRefs"}),
              "spec.service.gatewayRefs",
              "gatewayRefs ignored: the rollout is simulated through the SMI TrafficSplit of "
              "provider " +
                  c.provider);
     }
-    c.skip_analysis = Str(At(root, {"spec", "skipAnalysis"})) == "true";
-    const Node* a = At(root, {"spec", "analysis"});
-    if (a == nullptr) a = At(root, {"spec", "canaryAnalysis"});  // v1alpha3 name
+  }
+
+  // Interval, threshold and the weight schedule.
+  void ReadSteps(const Node* a, CanarySpec* cp) {
+    CanarySpec& c = *cp;
     // Interval: default 60s, unparsable 60s, clamped to >= 10s (GetAnalysisInterval).
     if (const Node* iv = At(a, {"interval"})) {
       auto d = ParseGoDuration(Str(iv));
       if (!d) {
-        report(DiagCode::MP7003, iv, "spec.analysis.interval",
+        Report(DiagCode::MP7003, iv, "spec.analysis.interval",
                "interval '" + Str(iv) + "' does not parse: 60s, as Flagger");
       } else if (*d < 10) {
-        report(DiagCode::MP7003, iv, "spec.analysis.interval",
+        Report(DiagCode::MP7003, iv, "spec.analysis.interval",
                "interval '" + Str(iv) + "' is clamped to 10s, as Flagger");
         c.interval = 10;
       } else {
@@ -237,7 +269,7 @@ std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::strin
     c.threshold = static_cast<int>(Num(At(a, {"threshold"})).value_or(0));
     if (c.threshold <= 0) {
       if (At(a, {"threshold"}) != nullptr) {
-        report(DiagCode::MP7003, At(a, {"threshold"}), "spec.analysis.threshold",
+        Report(DiagCode::MP7003, At(a, {"threshold"}), "spec.analysis.threshold",
                "threshold <= 0 counts as 1, as Flagger");
       }
       c.threshold = 1;
@@ -255,87 +287,95 @@ std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::strin
     }
     c.step_weight_promotion = static_cast<int>(Num(At(a, {"stepWeightPromotion"})).value_or(0));
     c.iterations = static_cast<int>(Num(At(a, {"iterations"})).value_or(0));
+  }
+
+  // Settings Flagger's SMI routers mishandle (MP7001) or ignore (MP7003).
+  void CheckRouterSupport(const Node* a, const CanarySpec& c) {
+    const Node* root = root_;
     const bool has_match = At(a, {"match"}) != nullptr;
     if (!SmiProvider(c.provider)) {
-      report(DiagCode::MP7001, At(root, {"spec", "provider"}), "spec.provider",
+      Report(DiagCode::MP7001, At(root, {"spec", "provider"}), "spec.provider",
              "provider '" + c.provider +
                  "' does not route through an SMI TrafficSplit; meshproof predicts SMI rollouts "
                  "(linkerd, osm, "
                  "smi:v1alphaN:<mesh>)");
     }
     if (Str(At(a, {"mirror"})) == "true") {
-      report(DiagCode::MP7001, At(a, {"mirror"}), "spec.analysis.mirror",
+      Report(DiagCode::MP7001, At(a, {"mirror"}), "spec.analysis.mirror",
              "mirror with an SMI router: GetRoutes never reports mirroring, so runCanary re-enters "
              "the mirror step "
              "forever and the canary never advances (canary-and-metrics.md 1.4)");
     }
     if (has_match && c.iterations > 0) {
-      report(DiagCode::MP7001, At(a, {"match"}), "spec.analysis.match",
+      Report(DiagCode::MP7001, At(a, {"match"}), "spec.analysis.match",
              "match with iterations selects A/B testing, and SMI routers ignore match: "
              "SetRoutes(0, 100) would send "
              "all traffic, not the matched requests, to the canary");
     } else if (has_match) {
-      report(DiagCode::MP7003, At(a, {"match"}), "spec.analysis.match",
+      Report(DiagCode::MP7003, At(a, {"match"}), "spec.analysis.match",
              "match ignored: SMI routers do not support it");
     }
     if (c.iterations == 0 && c.step_weight <= 0 && c.step_weights.empty() && !c.skip_analysis) {
-      report(DiagCode::MP7003, a, "spec.analysis",
+      Report(DiagCode::MP7003, a, "spec.analysis",
              "no stepWeight, stepWeights or iterations: nextStepWeight is 0 and the canary never "
              "advances");
     }
-    if (const Node* ms = At(a, {"metrics"}); ms != nullptr && ms->IsSeq()) {
-      for (std::size_t i = 0; i < ms->children.size(); ++i) {
-        const Node* mn = ms->children[i];
-        const std::string path = "spec.analysis.metrics[" + std::to_string(i) + "]";
-        CanaryMetric m;
-        m.name = Str(At(mn, {"name"}));
-        m.loc = LocOf(file, mn, path);
-        m.interval = ParseGoDuration(Str(At(mn, {"interval"}), "1m")).value_or(60);
-        m.min = Num(At(mn, {"thresholdRange", "min"}));
-        m.max = Num(At(mn, {"thresholdRange", "max"}));
-        const auto scalar = Num(At(mn, {"threshold"}));
-        const Node* tref = At(mn, {"templateRef"});
-        const Node* inline_query = At(mn, {"query"});
-        if (tref != nullptr || inline_query != nullptr) {
-          m.builtin = false;
-          std::string query;
-          if (tref != nullptr) {
-            m.template_name =
-                Str(At(tref, {"namespace"}), c.namespace_) + "/" + Str(At(tref, {"name"}));
-            auto it = templates.find(m.template_name);
-            if (it == templates.end()) {
-              report(DiagCode::MP7002, tref, path + ".templateRef",
-                     "MetricTemplate " + m.template_name + " is not in the manifests");
-              continue;
-            }
-            query = it->second.query;
-          } else {
-            query = Str(inline_query);
-          }
-          if (auto why = ClassifyQuery(query, &m)) {
-            report(DiagCode::MP7002, tref != nullptr ? tref : inline_query, path,
-                   "metric " + m.name + ": the query cannot be simulated: " + *why);
-            continue;
-          }
-          if (scalar && !m.max) m.max = scalar;  // templates: scalar threshold is a max
-        } else if (m.name == "request-success-rate") {
-          m.query = MetricQuery::kSuccessRatePercent;
-          if (scalar && !m.min) m.min = scalar;  // fail if threshold > value
-        } else if (m.name == "request-duration") {
-          m.query = MetricQuery::kLatencyQuantile;
-          m.quantile = 0.99;
-          m.latency_unit = 1e-3;
-          if (scalar && !m.max) m.max = scalar;
-        } else {
-          report(DiagCode::MP7002, mn, path,
-                 "metric " + m.name +
-                     " has neither templateRef nor query and is not a builtin "
-                     "(request-success-rate, request-duration)");
-          continue;
+  }
+
+  // One analysis metric: a builtin, an inline query or a MetricTemplate; nullopt (after
+  // reporting MP7002) when the simulator cannot compute it.
+  std::optional<CanaryMetric> ReadMetric(const Node* mn, std::size_t i, const std::string& ns) {
+    const std::string path = "spec.analysis.metrics[" + std::to_string(i) + "]";
+    CanaryMetric m;
+    m.name = Str(At(mn, {"name"}));
+    m.loc = LocOf(file_, mn, path);
+    m.interval = ParseGoDuration(Str(At(mn, {"interval"}), "1m")).value_or(60);
+    m.min = Num(At(mn, {"thresholdRange", "min"}));
+    m.max = Num(At(mn, {"thresholdRange", "max"}));
+    const auto scalar = Num(At(mn, {"threshold"}));
+    const Node* tref = At(mn, {"templateRef"});
+    const Node* inline_query = At(mn, {"query"});
+    if (tref != nullptr || inline_query != nullptr) {
+      m.builtin = false;
+      std::string query;
+      if (tref != nullptr) {
+        m.template_name = Str(At(tref, {"namespace"}), ns) + "/" + Str(At(tref, {"name"}));
+        auto it = templates_.find(m.template_name);
+        if (it == templates_.end()) {
+          Report(DiagCode::MP7002, tref, path + ".templateRef",
+                 "MetricTemplate " + m.template_name + " is not in the manifests");
+          return std::nullopt;
         }
-        c.metrics.push_back(std::move(m));
+        query = it->second.query;
+      } else {
+        query = Str(inline_query);
       }
+      if (auto why = ClassifyQuery(query, &m)) {
+        Report(DiagCode::MP7002, tref != nullptr ? tref : inline_query, path,
+               "metric " + m.name + ": the query cannot be simulated: " + *why);
+        return std::nullopt;
+      }
+      if (scalar && !m.max) m.max = scalar;  // templates: scalar threshold is a max
+    } else if (m.name == "request-success-rate") {
+      m.query = MetricQuery::kSuccessRatePercent;
+      if (scalar && !m.min) m.min = scalar;  // fail if threshold > value
+    } else if (m.name == "request-duration") {
+      m.query = MetricQuery::kLatencyQuantile;
+      m.quantile = 0.99;
+      m.latency_unit = 1e-3;
+      if (scalar && !m.max) m.max = scalar;
+    } else {
+      Report(DiagCode::MP7002, mn, path,
+             "metric " + m.name +
+                 " has neither templateRef nor query and is not a builtin "
+                 "(request-success-rate, request-duration)");
+      return std::nullopt;
     }
+    return m;
+  }
+
+  void ReadWebhooks(const Node* a, CanarySpec* cp) {
+    CanarySpec& c = *cp;
     if (const Node* ws = At(a, {"webhooks"}); ws != nullptr && ws->IsSeq()) {
       for (const Node* w : ws->children) {
         CanaryWebhook hook{Str(At(w, {"name"})), Str(At(w, {"type"}), "rollout"),
@@ -344,7 +384,27 @@ std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::strin
         c.webhooks.push_back(std::move(hook));
       }
     }
-    out.push_back(std::move(c));
+  }
+
+  FileId file_;
+  const Node* root_;
+  const TemplateMap& templates_;
+  Diagnostics* diags_;
+  ObjectRef ref_;
+};
+
+}  // namespace
+
+std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::string& default_provider,
+                                      const std::string& default_namespace, Diagnostics* diags) {
+  std::vector<yaml::ParsedFile> parsed;
+  TemplateMap templates;
+  std::vector<std::pair<FileId, const Node*>> canaries;
+  CollectFlaggerObjects(sources, default_namespace, &parsed, &templates, &canaries);
+  std::vector<CanarySpec> out;
+  for (const auto& [file, root] : canaries) {
+    out.push_back(
+        CanaryReader(file, root, templates, diags).Read(default_provider, default_namespace));
   }
   return out;
 }
@@ -377,144 +437,165 @@ std::string Fmt(const char* f, double v) {
 }
 }  // namespace
 
-TickRecord FlaggerStateMachine::Tick(
-    double now, const std::function<MetricReading(const CanaryMetric&)>& measure) {
-  TickRecord r;
-  r.tick = ++tick_;
-  r.time = now;
-  auto finish = [&]() -> TickRecord {
-    r.phase = phase_;
-    r.canary_weight = canary_;
-    r.failed_checks = failed_;
-    r.iterations = iterations_;
-    return r;
-  };
-  auto promote = [&] {
-    r.events.push_back("Copying " + Target() + " template spec to " + spec_.target + "-primary." +
-                       spec_.namespace_);
-    phase_ = CanaryPhase::kPromoting;
-    primary_updated_ = true;
-    analysing_ = false;
-  };
+TickRecord FlaggerStateMachine::Finish(TickRecord r) const {
+  r.phase = phase_;
+  r.canary_weight = canary_;
+  r.failed_checks = failed_;
+  r.iterations = iterations_;
+  return r;
+}
+
+void FlaggerStateMachine::Promote(TickRecord* r) {
+  r->events.push_back("Copying " + Target() + " template spec to " + spec_.target + "-primary." +
+                      spec_.namespace_);
+  phase_ = CanaryPhase::kPromoting;
+  primary_updated_ = true;
+  analysing_ = false;
+}
+
+bool FlaggerStateMachine::StepOutsideAnalysis(TickRecord* r) {
   switch (phase_) {
     case CanaryPhase::kInitialized:
-      r.events.push_back("New revision detected! Scaling up " + Target());
+      r->events.push_back("New revision detected! Scaling up " + Target());
       phase_ = CanaryPhase::kProgressing;
       canary_ = 0;
       primary_ = 100;
       failed_ = iterations_ = 0;
-      return finish();
+      return true;
     case CanaryPhase::kPromoting:
       if (spec_.step_weight_promotion <= 0) {
         primary_ = 100;
         canary_ = 0;
-        r.events.push_back("Routing all traffic to primary");
+        r->events.push_back("Routing all traffic to primary");
         phase_ = CanaryPhase::kFinalising;
       } else {
         primary_ = std::min(100, primary_ + spec_.step_weight_promotion);
         canary_ = 100 - primary_;
-        r.events.push_back("Advance " + Target() + " primary weight " + std::to_string(primary_));
+        r->events.push_back("Advance " + Target() + " primary weight " + std::to_string(primary_));
         if (primary_ >= 100) phase_ = CanaryPhase::kFinalising;
       }
-      return finish();
+      return true;
     case CanaryPhase::kFinalising:
-      r.events.push_back("Promotion completed! Scaling down " + Target());
+      r->events.push_back("Promotion completed! Scaling down " + Target());
       phase_ = CanaryPhase::kSucceeded;
-      return finish();
+      return true;
     case CanaryPhase::kSucceeded:
     case CanaryPhase::kFailed:
-      return finish();
+      return true;
     case CanaryPhase::kProgressing:
       break;
   }
-  if (spec_.skip_analysis) {
-    promote();
-    return finish();
+  return false;
+}
+
+bool FlaggerStateMachine::RollBackIfFailed(TickRecord* r) {
+  if (failed_ < spec_.threshold) return false;
+  r->events.push_back("Rolling back " + Target() + " failed checks threshold reached " +
+                      std::to_string(failed_));
+  r->events.push_back("Canary failed! Scaling down " + Target());
+  canary_ = 0;
+  primary_ = 100;
+  phase_ = CanaryPhase::kFailed;
+  analysing_ = false;
+  return true;
+}
+
+std::string FlaggerStateMachine::HaltEvent(const CanaryMetric& m, double value, bool high) const {
+  if (m.builtin && m.query == MetricQuery::kSuccessRatePercent) {
+    return "Halt " + Target() + " advancement success rate " + Fmt("%.2f", value) + "% < " +
+           Fmt("%g", *m.min) + "%";
   }
-  if (failed_ >= spec_.threshold) {
-    r.events.push_back("Rolling back " + Target() + " failed checks threshold reached " +
-                       std::to_string(failed_));
-    r.events.push_back("Canary failed! Scaling down " + Target());
-    canary_ = 0;
-    primary_ = 100;
-    phase_ = CanaryPhase::kFailed;
-    analysing_ = false;
-    return finish();
+  if (m.builtin) {
+    return "Halt " + Target() + " advancement request duration " + Fmt("%.2f", value / 1000) +
+           "s > " + Fmt("%g", *m.max / 1000) + "s";
   }
-  if (canary_ == 0 && iterations_ == 0) {
-    // The first step: pre-rollout hooks only, no metric check.
-    for (const CanaryWebhook& w : spec_.webhooks) {
-      if (w.type == "pre-rollout") r.events.push_back("Pre-rollout check " + w.name + " passed");
+  return "Halt " + Target() + " advancement " + m.name + " " + Fmt("%.2f", value) +
+         (high ? " > " + Fmt("%g", *m.max) : " < " + Fmt("%g", *m.min));
+}
+
+bool FlaggerStateMachine::RunChecks(
+    const std::function<MetricReading(const CanaryMetric&)>& measure, TickRecord* r) {
+  for (const CanaryMetric& m : spec_.metrics) {
+    const MetricReading v = measure(m);
+    CheckRecord check{m.name, std::nullopt, "pass"};
+    if (!v.has_value || std::isnan(v.value)) {
+      check.verdict = "no data";
+      r->checks.push_back(check);
+      ++failed_;
+      r->events.push_back("Halt advancement no values found for " + spec_.provider + " metric " +
+                          m.name + " probably " + Target() +
+                          " is not receiving traffic: running query failed: no values found");
+      return false;
     }
-    analysing_ = true;  // rollout webhooks (the load tester) run from the next tick on
-  } else {
-    for (const CanaryMetric& m : spec_.metrics) {
-      const MetricReading v = measure(m);
-      CheckRecord check{m.name, std::nullopt, "pass"};
-      if (!v.has_value || std::isnan(v.value)) {
-        check.verdict = "no data";
-        r.checks.push_back(check);
-        ++failed_;
-        r.events.push_back("Halt advancement no values found for " + spec_.provider + " metric " +
-                           m.name + " probably " + Target() +
-                           " is not receiving traffic: running query failed: no values found");
-        return finish();
-      }
-      double value = v.value;
-      // request-duration: milliseconds truncated to a whole time.Duration of ms (linkerd.go).
-      if (m.builtin && m.query == MetricQuery::kLatencyQuantile) value = std::trunc(value);
-      check.value = value;
-      const bool low = m.min && value < *m.min;
-      const bool high = m.max && value > *m.max;
-      if (low || high) {
-        check.verdict = "fail";
-        r.checks.push_back(check);
-        ++failed_;
-        if (m.builtin && m.query == MetricQuery::kSuccessRatePercent) {
-          r.events.push_back("Halt " + Target() + " advancement success rate " +
-                             Fmt("%.2f", value) + "% < " + Fmt("%g", *m.min) + "%");
-        } else if (m.builtin) {
-          r.events.push_back("Halt " + Target() + " advancement request duration " +
-                             Fmt("%.2f", value / 1000) + "s > " + Fmt("%g", *m.max / 1000) + "s");
-        } else if (high) {
-          r.events.push_back("Halt " + Target() + " advancement " + m.name + " " +
-                             Fmt("%.2f", value) + " > " + Fmt("%g", *m.max));
-        } else {
-          r.events.push_back("Halt " + Target() + " advancement " + m.name + " " +
-                             Fmt("%.2f", value) + " < " + Fmt("%g", *m.min));
-        }
-        return finish();
-      }
-      r.checks.push_back(check);
+    double value = v.value;
+    // request-duration: milliseconds truncated to a whole time.Duration of ms (linkerd.go).
+    if (m.builtin && m.query == MetricQuery::kLatencyQuantile) value = std::trunc(value);
+    check.value = value;
+    const bool low = m.min && value < *m.min;
+    const bool high = m.max && value > *m.max;
+    if (low || high) {
+      check.verdict = "fail";
+      r->checks.push_back(check);
+      ++failed_;
+      r->events.push_back(HaltEvent(m, value, high));
+      return false;
     }
+    r->checks.push_back(check);
   }
+  return true;
+}
+
+void FlaggerStateMachine::Advance(TickRecord* r) {
   if (spec_.iterations > 0) {  // Blue/Green: iterations at weight 0, then all to canary, promote
     if (iterations_ < spec_.iterations) {
       ++iterations_;
-      r.events.push_back("Advance " + Target() + " canary iteration " +
-                         std::to_string(iterations_) + "/" + std::to_string(spec_.iterations));
-      return finish();
+      r->events.push_back("Advance " + Target() + " canary iteration " +
+                          std::to_string(iterations_) + "/" + std::to_string(spec_.iterations));
+      return;
     }
     if (!routed_to_canary_) {
       routed_to_canary_ = true;
       canary_ = 100;
       primary_ = 0;
-      r.events.push_back("Routing all traffic to canary");
+      r->events.push_back("Routing all traffic to canary");
     }
-    promote();
-    return finish();
+    Promote(r);
+    return;
   }
   if (canary_ < spec_.max_weight) {
     const int step = spec_.NextStep(canary_);
     if (step > 0) {
       canary_ = std::clamp(canary_ + step, 0, 100);
       primary_ = 100 - canary_;
-      r.events.push_back("Advance " + Target() + " canary weight " + std::to_string(canary_));
+      r->events.push_back("Advance " + Target() + " canary weight " + std::to_string(canary_));
     }
-    return finish();
+    return;
   }
-  promote();
-  return finish();
+  Promote(r);
+}
+
+TickRecord FlaggerStateMachine::Tick(
+    double now, const std::function<MetricReading(const CanaryMetric&)>& measure) {
+  TickRecord r;
+  r.tick = ++tick_;
+  r.time = now;
+  if (StepOutsideAnalysis(&r)) return Finish(std::move(r));
+  if (spec_.skip_analysis) {
+    Promote(&r);
+    return Finish(std::move(r));
+  }
+  if (RollBackIfFailed(&r)) return Finish(std::move(r));
+  if (canary_ == 0 && iterations_ == 0) {
+    // The first step: pre-rollout hooks only, no metric check.
+    for (const CanaryWebhook& w : spec_.webhooks) {
+      if (w.type == "pre-rollout") r.events.push_back("Pre-rollout check " + w.name + " passed");
+    }
+    analysing_ = true;  // rollout webhooks (the load tester) run from the next tick on
+  } else if (!RunChecks(measure, &r)) {
+    return Finish(std::move(r));
+  }
+  Advance(&r);
+  return Finish(std::move(r));
 }
 
 }  // namespace meshproof::sim

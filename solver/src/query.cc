@@ -53,159 +53,195 @@ class Querier {
     a.witness.path = q_.path.value_or("");
     a.witness.headers = q_.headers;
     auto [sns, sname] = SplitRef(q_.from);
-    IdentityId src = g_.FindIdentity(sns, sname);
-    struct Target {
-      int port;
-      PortProtocol protocol;
-      std::vector<std::pair<IdentityId, int>> receivers;
-      std::vector<double> shares;
-    };
+    const IdentityId src = g_.FindIdentity(sns, sname);
     std::vector<Target> targets;
-    if (!q_.to.empty()) {
-      auto [ns, name] = SplitRef(q_.to);
-      ServiceId sid = g_.FindService(ns, name);
-      if (sid == kNoId) {
-        a.problem = "Service " + q_.to + " does not exist";
-        return a;
-      }
-      for (const auto& p : g_.services()[sid].ports) {
-        if (q_.port && *q_.port != p.port) continue;
-        Target t{p.port, p.protocol, {}, {}};
-        for (const Receiver& r : ResolveRequest(g_, sid, p.port)) {
-          t.receivers.emplace_back(r.identity, r.target_port);
-          t.shares.push_back(r.share);
-        }
-        targets.push_back(std::move(t));
-      }
-      if (targets.empty())
-        a.problem =
-            q_.port ? q_.to + " has no port " + std::to_string(*q_.port) : q_.to + " has no ports";
-    } else {
-      auto [ns, name] = SplitRef(q_.to_identity);
-      IdentityId id = g_.FindIdentity(ns, name);
-      std::set<std::pair<int, PortProtocol>> ports;
-      if (id != kNoId) {
-        for (ServiceId sid : g_.ServicesOf(id)) {
-          const ServiceNode& s = g_.services()[sid];
-          for (const auto& p : s.ports) {
-            for (std::size_t i = 0; i < s.endpoints.size(); ++i) {
-              if (s.endpoints[i].identity == id && p.target_ports[i])
-                ports.insert({p.target_ports[i], p.protocol});
-            }
-          }
-        }
-        std::set<int> seen;
-        for (const auto& p : ports) seen.insert(p.first);
-        for (std::size_t w : g_.identities()[id].workloads) {
-          for (const auto& cp : m_.workloads[w].ports) {
-            if (!seen.count(cp.port)) ports.insert({cp.port, PortProtocol::kHttp});
-          }
-        }
-      }
-      if (q_.port) {
-        std::set<std::pair<int, PortProtocol>> only;
-        for (const auto& p : ports) {
-          if (p.first == *q_.port) only.insert(p);
-        }
-        if (only.empty()) only.insert({*q_.port, PortProtocol::kHttp});
-        ports = only;
-      }
-      if (id == kNoId) {
-        a.problem =
-            "identity " + q_.to_identity + " runs no workload and no TrafficTarget names it";
-        return a;
-      }
-      for (auto [port, proto] : ports) targets.push_back(Target{port, proto, {{id, port}}, {1.0}});
-      if (targets.empty()) a.problem = q_.to_identity + " exposes no port; give --port";
+    const bool named = q_.to.empty() ? IdentityTargets(&a, &targets) : ServiceTargets(&a, &targets);
+    if (!named) return a;
+    for (const Target& t : targets) a.ports.push_back(AnswerPort(src, t));
+    Conclude(&a);
+    return a;
+  }
+
+ private:
+  // One port the request may land on, with the receiving identities (and their pod port)
+  // and the share of requests each receives.
+  struct Target {
+    int port;
+    PortProtocol protocol;
+    std::vector<std::pair<IdentityId, int>> receivers;
+    std::vector<double> shares;
+  };
+
+  // --to: the Service's ports, each resolved through splits and endpoints. False when the
+  // Service does not exist (the answer then carries the problem).
+  bool ServiceTargets(QueryAnswer* a, std::vector<Target>* targets) const {
+    auto [ns, name] = SplitRef(q_.to);
+    const ServiceId sid = g_.FindService(ns, name);
+    if (sid == kNoId) {
+      a->problem = "Service " + q_.to + " does not exist";
+      return false;
     }
-    for (const Target& t : targets) {
-      QueryAnswer::PerPort pp;
-      pp.port = t.port;
-      pp.protocol = t.protocol;
-      double allowed = 0, total = 0;
-      std::set<std::tuple<std::string, std::string, std::string>> because;
-      for (std::size_t i = 0; i < t.receivers.size(); ++i) {
-        auto [dest, pod_port] = t.receivers[i];
-        total += t.shares[i];
-        PortAccess acc =
-            (src != kNoId && pod_port) ? g_.Access(src, dest, pod_port, t.protocol) : PortAccess{};
-        if (src == kNoId && !g_.profile().evaluates_access && pod_port)
-          acc.level = PortAccess::Level::kAll;
-        std::vector<std::pair<std::size_t, std::string>> admitted;  // traffic target, route
-        if (acc.level == PortAccess::Level::kAll) {
-          for (std::size_t tt : acc.targets) admitted.emplace_back(tt, "all");
-          if (acc.targets.empty()) admitted.emplace_back(SIZE_MAX, "all");
-        } else if (acc.level == PortAccess::Level::kSomeRoutes) {
-          for (const GrantedMatch& gm : acc.matches) {
-            const HTTPRouteGroup& grp = m_.http_route_groups[gm.group];
-            const HttpMatch& hm = grp.matches[gm.match];
-            if (!Admits(hm)) continue;
-            if (!OpenFieldsSatisfiable(hm)) continue;
-            if (!witness_match_) witness_match_ = gm;
-            for (std::size_t tt : TargetsGranting(dest, gm))
-              admitted.emplace_back(tt, grp.meta.name + "/" + hm.name);
+    for (const auto& p : g_.services()[sid].ports) {
+      if (q_.port && *q_.port != p.port) continue;
+      Target t{p.port, p.protocol, {}, {}};
+      for (const Receiver& r : ResolveRequest(g_, sid, p.port)) {
+        t.receivers.emplace_back(r.identity, r.target_port);
+        t.shares.push_back(r.share);
+      }
+      targets->push_back(std::move(t));
+    }
+    if (targets->empty()) {
+      a->problem =
+          q_.port ? q_.to + " has no port " + std::to_string(*q_.port) : q_.to + " has no ports";
+    }
+    return true;
+  }
+
+  // The pod ports identity `id` serves: Service target ports first (with their protocol),
+  // then container ports no Service names (HTTP).
+  std::set<std::pair<int, PortProtocol>> PortsOf(IdentityId id) const {
+    std::set<std::pair<int, PortProtocol>> ports;
+    for (ServiceId sid : g_.ServicesOf(id)) {
+      const ServiceNode& s = g_.services()[sid];
+      for (const auto& p : s.ports) {
+        for (std::size_t i = 0; i < s.endpoints.size(); ++i) {
+          if (s.endpoints[i].identity == id && p.target_ports[i]) {
+            ports.insert({p.target_ports[i], p.protocol});
           }
         }
-        if (admitted.empty()) {
-          if (q_.explain) pp.lacks.push_back(Explain(src, dest, pod_port, t.protocol));
-          continue;
-        }
-        allowed += t.shares[i];
-        if (!q_.explain && !needs_because_) continue;
-        for (const auto& [tt, route] : admitted) {
-          std::string name =
-              tt == SIZE_MAX
-                  ? std::string("(access not enforced by ") + g_.profile().name + ")"
-                  : m_.traffic_targets[tt].meta.namespace_ + "/" + m_.traffic_targets[tt].meta.name;
-          because.insert({g_.identities()[dest].key(), name, route});
+      }
+    }
+    std::set<int> seen;
+    for (const auto& p : ports) seen.insert(p.first);
+    for (std::size_t w : g_.identities()[id].workloads) {
+      for (const auto& cp : m_.workloads[w].ports) {
+        if (!seen.count(cp.port)) ports.insert({cp.port, PortProtocol::kHttp});
+      }
+    }
+    return ports;
+  }
+
+  // --to-identity: the identity's pod ports (or --port). False when it does not exist.
+  bool IdentityTargets(QueryAnswer* a, std::vector<Target>* targets) const {
+    auto [ns, name] = SplitRef(q_.to_identity);
+    const IdentityId id = g_.FindIdentity(ns, name);
+    if (id == kNoId) {
+      a->problem = "identity " + q_.to_identity + " runs no workload and no TrafficTarget names it";
+      return false;
+    }
+    std::set<std::pair<int, PortProtocol>> ports = PortsOf(id);
+    if (q_.port) {
+      std::set<std::pair<int, PortProtocol>> only;
+      for (const auto& p : ports) {
+        if (p.first == *q_.port) only.insert(p);
+      }
+      if (only.empty()) only.insert({*q_.port, PortProtocol::kHttp});
+      ports = only;
+    }
+    for (auto [port, proto] : ports) targets->push_back(Target{port, proto, {{id, port}}, {1.0}});
+    if (targets->empty()) a->problem = q_.to_identity + " exposes no port; give --port";
+    return true;
+  }
+
+  // What admits the request on one receiver: (TrafficTarget, route) pairs; SIZE_MAX as
+  // the target when the profile does not enforce access.
+  std::vector<std::pair<std::size_t, std::string>> Admitted(IdentityId src, IdentityId dest,
+                                                            int pod_port, PortProtocol protocol) {
+    PortAccess acc =
+        (src != kNoId && pod_port) ? g_.Access(src, dest, pod_port, protocol) : PortAccess{};
+    if (src == kNoId && !g_.profile().evaluates_access && pod_port) {
+      acc.level = PortAccess::Level::kAll;
+    }
+    std::vector<std::pair<std::size_t, std::string>> admitted;
+    if (acc.level == PortAccess::Level::kAll) {
+      for (std::size_t tt : acc.targets) admitted.emplace_back(tt, "all");
+      if (acc.targets.empty()) admitted.emplace_back(SIZE_MAX, "all");
+    } else if (acc.level == PortAccess::Level::kSomeRoutes) {
+      for (const GrantedMatch& gm : acc.matches) {
+        const HTTPRouteGroup& grp = m_.http_route_groups[gm.group];
+        const HttpMatch& hm = grp.matches[gm.match];
+        if (!Admits(hm)) continue;
+        if (!OpenFieldsSatisfiable(hm)) continue;
+        if (!witness_match_) witness_match_ = gm;
+        for (std::size_t tt : TargetsGranting(dest, gm)) {
+          admitted.emplace_back(tt, grp.meta.name + "/" + hm.name);
         }
       }
-      for (const auto& [id, tt, route] : because) {
-        // Merge the routes of one TrafficTarget on one identity into one line.
-        if (!pp.because.empty() && pp.because.back().identity == id &&
-            pp.because.back().traffic_target == tt) {
-          pp.because.back().routes += ", " + route;
-        } else {
-          pp.because.push_back({id, tt, route});
-        }
+    }
+    return admitted;
+  }
+
+  // The verdict on one port: the share of requests some receiver admits, and why.
+  QueryAnswer::PerPort AnswerPort(IdentityId src, const Target& t) {
+    QueryAnswer::PerPort pp;
+    pp.port = t.port;
+    pp.protocol = t.protocol;
+    double allowed = 0, total = 0;
+    std::set<std::tuple<std::string, std::string, std::string>> because;
+    for (std::size_t i = 0; i < t.receivers.size(); ++i) {
+      auto [dest, pod_port] = t.receivers[i];
+      total += t.shares[i];
+      const auto admitted = Admitted(src, dest, pod_port, t.protocol);
+      if (admitted.empty()) {
+        if (q_.explain) pp.lacks.push_back(Explain(src, dest, pod_port, t.protocol));
+        continue;
       }
-      if (total <= 0 || allowed <= 0) {
-        pp.verdict = Verdict::kDeny;
-        pp.denied_share = 1;
-      } else if (allowed >= total - 1e-12) {
-        pp.verdict = Verdict::kAllow;
-        pp.denied_share = 0;
+      allowed += t.shares[i];
+      if (!q_.explain && !needs_because_) continue;
+      for (const auto& [tt, route] : admitted) {
+        std::string name =
+            tt == SIZE_MAX
+                ? std::string("(access not enforced by ") + g_.profile().name + ")"
+                : m_.traffic_targets[tt].meta.namespace_ + "/" + m_.traffic_targets[tt].meta.name;
+        because.insert({g_.identities()[dest].key(), name, route});
+      }
+    }
+    for (const auto& [id, tt, route] : because) {
+      // Merge the routes of one TrafficTarget on one identity into one line.
+      if (!pp.because.empty() && pp.because.back().identity == id &&
+          pp.because.back().traffic_target == tt) {
+        pp.because.back().routes += ", " + route;
       } else {
-        pp.verdict = Verdict::kPartial;
-        pp.denied_share = 1 - allowed / total;
+        pp.because.push_back({id, tt, route});
       }
-      a.ports.push_back(std::move(pp));
     }
-    // The best port answers ("some request of that shape").
+    if (total <= 0 || allowed <= 0) {
+      pp.verdict = Verdict::kDeny;
+      pp.denied_share = 1;
+    } else if (allowed >= total - 1e-12) {
+      pp.verdict = Verdict::kAllow;
+      pp.denied_share = 0;
+    } else {
+      pp.verdict = Verdict::kPartial;
+      pp.denied_share = 1 - allowed / total;
+    }
+    return pp;
+  }
+
+  // The best port answers ("some request of that shape"), with its witness.
+  void Conclude(QueryAnswer* a) {
     const QueryAnswer::PerPort* best = nullptr;
-    for (const auto& p : a.ports) {
+    for (const auto& p : a->ports) {
       if (best == nullptr || p.verdict > best->verdict ||
           (p.verdict == best->verdict && p.denied_share < best->denied_share)) {
         best = &p;
       }
     }
     if (best != nullptr) {
-      a.verdict = best->verdict;
-      a.denied_share = best->denied_share;
-      a.witness.port = best->port;
+      a->verdict = best->verdict;
+      a->denied_share = best->denied_share;
+      a->witness.port = best->port;
       if (best->protocol == PortProtocol::kHttp) {
-        if (a.verdict != Verdict::kDeny) FillWitness(*best, &a.witness);
+        if (a->verdict != Verdict::kDeny) FillWitness(*best, &a->witness);
       } else {  // a TCP/UDP request has no method, path or headers
-        a.witness.method.clear();
-        a.witness.path.clear();
-        a.witness.headers.clear();
+        a->witness.method.clear();
+        a->witness.path.clear();
+        a->witness.headers.clear();
       }
     }
-    a.unknown = unknown_ && a.verdict != Verdict::kAllow;
-    return a;
+    a->unknown = unknown_ && a->verdict != Verdict::kAllow;
   }
 
- private:
   bool Admits(const HttpMatch& hm) const {
     if (q_.exact_headers) {
       // Every header the match requires must be among the given ones.

@@ -143,6 +143,15 @@ class FlaggerStateMachine {
 
  private:
   std::string Target() const { return spec_.target + "." + spec_.namespace_; }
+  // Tick's phases, in the order Flagger's advanceCanary runs them.
+  TickRecord Finish(TickRecord r) const;
+  bool StepOutsideAnalysis(TickRecord* r);  // initialised/promoting/finalising/done
+  bool RollBackIfFailed(TickRecord* r);
+  bool RunChecks(const std::function<MetricReading(const CanaryMetric&)>& measure,
+                 TickRecord* r);  // false when a check halted advancement
+  std::string HaltEvent(const CanaryMetric& m, double value, bool high) const;
+  void Advance(TickRecord* r);  // weight step, Blue/Green iteration or promotion
+  void Promote(TickRecord* r);
   CanarySpec spec_;
   CanaryPhase phase_ = CanaryPhase::kInitialized;
   int canary_ = 0, primary_ = 100, failed_ = 0, iterations_ = 0, tick_ = -1;
