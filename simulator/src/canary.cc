@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "replication_pool.h"
 #include <nlohmann/json.hpp>
 
 #include "meshproof/engine/names.h"
@@ -593,32 +594,15 @@ CanaryPrediction PredictCanary(const PreparedCanary& p, const SimulationOptions&
   out.horizon = options.duration.value_or(p.horizon);
   out.load_test_rate = p.load_test_rate;
   out.runs.resize(static_cast<std::size_t>(out.replications));
-  int jobs = options.jobs > 0 ? options.jobs
-                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  jobs = std::min(jobs, out.replications);
-  std::atomic<int> next{0}, done{0};
-  auto worker = [&] {
-    for (;;) {
-      const int r = next.fetch_add(1);
-      if (r >= out.replications) return;
-      const std::uint64_t seed = ReplicationSeed(out.seed, r);
-      CanaryController controller(p, seed);
-      p.simulator->RunReplication(seed, out.horizon, nullptr, &controller);
-      out.runs[static_cast<std::size_t>(r)] = controller.Finish(out.horizon);
-      done.fetch_add(1);
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
-  if (options.progress) {
-    for (;;) {
-      const double f = static_cast<double>(done.load()) / out.replications;
-      options.progress(f);
-      if (f >= 1.0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  for (auto& t : threads) t.join();
+  RunReplications(
+      out.replications, options.jobs,
+      [&](int r) {
+        const std::uint64_t seed = ReplicationSeed(out.seed, r);
+        CanaryController controller(p, seed);
+        p.simulator->RunReplication(seed, out.horizon, nullptr, &controller);
+        out.runs[static_cast<std::size_t>(r)] = controller.Finish(out.horizon);
+      },
+      options.progress);
 
   double promoted = 0, rolled = 0, progressing = 0;
   std::vector<double> decision, failed_user, failed_load, users;
