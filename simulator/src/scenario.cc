@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "meshproof/engine/names.h"
 #include "meshproof/engine/profile.h"
 #include "meshproof/engine/yaml_tree.h"
 
@@ -149,9 +150,7 @@ class Reader {
   std::optional<std::string> Ref(const Node* n, const std::string& path, const std::string& what) {
     auto s = String(n, path);
     if (!s) return std::nullopt;
-    const auto slash = s->find('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == s->size() ||
-        s->find('/', slash + 1) != std::string::npos) {
+    if (!NamespacedName::Parse(*s, "") || s->find('/') == std::string::npos) {
       Error(n, path, "expected " + what + " as namespace/name, found '" + *s + "'");
       return std::nullopt;
     }
@@ -162,7 +161,17 @@ class Reader {
     return Loc{file_, n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
   }
 
+  // The fields of a distribution map, as read; ok is false once one is bad.
+  struct DistFields {
+    std::optional<double> mean, value, median, p99, cs2;
+    std::optional<int> k;
+    std::vector<double> bounds, weights;
+    bool ok = true;
+  };
   std::optional<Distribution> Dist(const Node* n, const std::string& path);
+  void Buckets(const Node* v, const std::string& sub, DistFields* f);
+  std::optional<Distribution> BuildDist(const std::string& kind, const Node* kind_node,
+                                        const Node* n, const std::string& path, DistFields* f);
   std::optional<RequestShape> Request(const Node* n, const std::string& path, bool with_weight,
                                       const std::vector<std::string>& extra,
                                       RequestShape base = {});
@@ -194,85 +203,91 @@ std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path)
         "empirical)");
     return std::nullopt;
   }
-  const std::string kind = kind_node->value;
-  std::optional<double> mean, value, median, p99, cs2;
-  std::optional<int> k;
-  std::vector<double> bounds, weights;
-  bool ok = true;
+  DistFields f;
   const std::vector<std::string> allowed = {"distribution", "mean", "value", "median",
                                             "p99",          "k",    "scv",   "buckets"};
   Map(n, path, allowed, [&](const std::string& key, const Node* v, const std::string& sub) {
-    if (key == "distribution") return;
-    if (key == "mean") mean = Duration(v, sub, false);
-    if (key == "value") value = Duration(v, sub);
-    if (key == "median") median = Duration(v, sub, false);
-    if (key == "p99") p99 = Duration(v, sub, false);
-    if (key == "k") k = Int(v, sub, "an integer number of phases", 1, 1000);
-    if (key == "scv") cs2 = Number(v, sub, "a squared coefficient of variation > 1", 1.000001, 1e6);
-    if (key == "buckets") {
-      List(v, sub, [&](const Node* b, const std::string& bp) {
-        Map(b, bp, {"le", "weight"},
-            [&](const std::string& bk, const Node* bv, const std::string& bsub) {
-              if (bk == "le") {
-                auto d = Duration(bv, bsub, false);
-                if (d) {
-                  if (!bounds.empty() && *d <= bounds.back()) {
-                    Error(bv, bsub, "bucket bounds must increase");
-                    ok = false;
-                  }
-                  bounds.push_back(*d);
-                } else {
-                  ok = false;
-                }
-              } else {
-                auto w = Number(bv, bsub, "a weight >= 0", 0, 1e300);
-                weights.push_back(w.value_or(0));
-                if (!w) ok = false;
-              }
-            });
-      });
+    if (key == "mean") f.mean = Duration(v, sub, false);
+    if (key == "value") f.value = Duration(v, sub);
+    if (key == "median") f.median = Duration(v, sub, false);
+    if (key == "p99") f.p99 = Duration(v, sub, false);
+    if (key == "k") f.k = Int(v, sub, "an integer number of phases", 1, 1000);
+    if (key == "scv") {
+      f.cs2 = Number(v, sub, "a squared coefficient of variation > 1", 1.000001, 1e6);
     }
+    if (key == "buckets") Buckets(v, sub, &f);
   });
+  return BuildDist(kind_node->value, kind_node, n, path, &f);
+}
+
+void Reader::Buckets(const Node* v, const std::string& sub, DistFields* f) {
+  List(v, sub, [&](const Node* b, const std::string& bp) {
+    Map(b, bp, {"le", "weight"},
+        [&](const std::string& bk, const Node* bv, const std::string& bsub) {
+          if (bk == "le") {
+            auto d = Duration(bv, bsub, false);
+            if (!d) {
+              f->ok = false;
+              return;
+            }
+            if (!f->bounds.empty() && *d <= f->bounds.back()) {
+              Error(bv, bsub, "bucket bounds must increase");
+              f->ok = false;
+            }
+            f->bounds.push_back(*d);
+          } else {
+            auto w = Number(bv, bsub, "a weight >= 0", 0, 1e300);
+            f->weights.push_back(w.value_or(0));
+            if (!w) f->ok = false;
+          }
+        });
+  });
+}
+
+std::optional<Distribution> Reader::BuildDist(const std::string& kind, const Node* kind_node,
+                                              const Node* n, const std::string& path,
+                                              DistFields* fp) {
+  DistFields& f = *fp;
   auto need = [&](const auto& field, const char* name) {
     if (!field) {
-      Error(n, path, std::string(kind) + " needs `" + name + "`");
-      ok = false;
+      Error(n, path, kind + " needs `" + name + "`");
+      f.ok = false;
     }
   };
   if (kind == "exponential") {
-    need(mean, "mean");
-    if (ok) return Distribution::Exponential(*mean);
+    need(f.mean, "mean");
+    if (f.ok) return Distribution::Exponential(*f.mean);
   } else if (kind == "deterministic" || kind == "constant") {
-    need(value, "value");
-    if (ok) return Distribution::Deterministic(*value);
+    need(f.value, "value");
+    if (f.ok) return Distribution::Deterministic(*f.value);
   } else if (kind == "lognormal") {
-    need(median, "median");
-    need(p99, "p99");
-    if (ok && *p99 <= *median) {
+    need(f.median, "median");
+    need(f.p99, "p99");
+    if (f.ok && *f.p99 <= *f.median) {
       Error(n, path, "lognormal needs p99 > median");
-      ok = false;
+      f.ok = false;
     }
-    if (ok) return Distribution::LognormalMedianP99(*median, *p99);
+    if (f.ok) return Distribution::LognormalMedianP99(*f.median, *f.p99);
   } else if (kind == "erlang") {
-    need(mean, "mean");
-    need(k, "k");
-    if (ok) return Distribution::Erlang(*k, *mean);
+    need(f.mean, "mean");
+    need(f.k, "k");
+    if (f.ok) return Distribution::Erlang(*f.k, *f.mean);
   } else if (kind == "hyperexponential") {
-    need(mean, "mean");
-    need(cs2, "scv");
-    if (ok) return Distribution::HyperExponentialBalanced(*mean, *cs2);
+    need(f.mean, "mean");
+    need(f.cs2, "scv");
+    if (f.ok) return Distribution::HyperExponentialBalanced(*f.mean, *f.cs2);
   } else if (kind == "empirical") {
-    if (bounds.empty() || bounds.size() != weights.size()) {
+    if (f.bounds.empty() || f.bounds.size() != f.weights.size()) {
       Error(n, path, "empirical needs `buckets:` of {le: <duration>, weight: <number>}");
-      ok = false;
+      f.ok = false;
     }
     double total = 0;
-    for (double w : weights) total += w;
-    if (ok && total <= 0) {
+    for (double w : f.weights) total += w;
+    if (f.ok && total <= 0) {
       Error(n, path, "empirical bucket weights must have a positive sum");
-      ok = false;
+      f.ok = false;
     }
-    if (ok) return Distribution::Empirical(bounds, weights);
+    if (f.ok) return Distribution::Empirical(f.bounds, f.weights);
   } else {
     Error(kind_node, path + ".distribution",
           "expected exponential, deterministic, lognormal, erlang, hyperexponential or empirical, "
@@ -437,27 +452,81 @@ std::optional<Balancing> ParseBalancing(Reader& r, const Node* v, const std::str
   return std::nullopt;
 }
 
+// A rate schedule: points {at, rate} in increasing `at` order.
+void ParseSchedule(Reader& r, const Node* v, const std::string& sub, TrafficSource* s, bool* ok) {
+  r.List(v, sub, [&](const Node* p, const std::string& pp) {
+    RatePoint point;
+    bool has_at = false, has_rate = false;
+    r.Map(p, pp, {"at", "rate"},
+          [&](const std::string& k, const Node* pv, const std::string& psub) {
+            if (k == "at") {
+              if (auto d = r.Duration(pv, psub)) point.at = *d, has_at = true;
+            } else if (auto x = r.Number(pv, psub, "a rate in requests per second", 0, 1e9)) {
+              point.rate = *x, has_rate = true;
+            }
+          });
+    if (!has_at || !has_rate) {
+      if (p != nullptr && p->IsMap()) r.Error(p, pp, "a schedule point needs `at:` and `rate:`");
+      *ok = false;
+      return;
+    }
+    if (!s->schedule.empty() && point.at <= s->schedule.back().at) {
+      r.Error(p, pp, "schedule points must be in increasing `at` order");
+      *ok = false;
+      return;
+    }
+    s->schedule.push_back(point);
+  });
+}
+
+// What a source needs beyond its fields: from, to, and exactly one of rate or schedule.
+void CompleteSource(Reader& r, const Node* n, const std::string& path, std::optional<double> rate,
+                    TrafficSource* s, bool* ok) {
+  if (n->Get("from") == nullptr) {
+    r.Error(n, path, "a source needs `from:` (namespace/serviceaccount)");
+    *ok = false;
+  }
+  if (n->Get("to") == nullptr) {
+    r.Error(n, path, "a source needs `to:` (namespace/service)");
+    *ok = false;
+  }
+  if (rate && !s->schedule.empty()) {
+    r.Error(n, path, "give either `rate:` or `schedule:`, not both");
+    *ok = false;
+  }
+  if (!rate && s->schedule.empty() && n->Get("rate") == nullptr) {
+    r.Error(n, path, "a source needs `rate:` (requests per second) or `schedule:`");
+    *ok = false;
+  }
+  if (rate) s->schedule.push_back({0, *rate});
+  if (!s->schedule.empty() && s->schedule.front().at > 0) {
+    s->schedule.insert(s->schedule.begin(), {0, 0});
+  }
+  if (s->mix.empty()) s->mix.push_back(RequestShape{});
+  if (s->name.empty()) s->name = s->from + "->" + s->to;
+}
+
 void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc) {
   TrafficSource s;
   s.loc = r.LocOf(n, path);
   std::optional<double> rate;
   bool ok = true;
+  auto ref = [&](const Node* v, const std::string& sub, const char* what, std::string* out) {
+    auto x = r.Ref(v, sub, what);
+    if (x) {
+      *out = *x;
+    } else {
+      ok = false;
+    }
+  };
   r.Map(n, path, {"name", "from", "to", "port", "rate", "arrival", "schedule", "mix"},
         [&](const std::string& key, const Node* v, const std::string& sub) {
           if (key == "name") {
             if (auto x = r.String(v, sub)) s.name = *x;
           } else if (key == "from") {
-            auto x = r.Ref(v, sub, "a calling identity (ServiceAccount)");
-            if (x)
-              s.from = *x;
-            else
-              ok = false;
+            ref(v, sub, "a calling identity (ServiceAccount)", &s.from);
           } else if (key == "to") {
-            auto x = r.Ref(v, sub, "a Service");
-            if (x)
-              s.to = *x;
-            else
-              ok = false;
+            ref(v, sub, "a Service", &s.to);
           } else if (key == "port") {
             s.port = r.Int(v, sub, "a port number", 1, 65535);
           } else if (key == "rate") {
@@ -465,38 +534,15 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
             if (!rate) ok = false;
           } else if (key == "arrival") {
             auto x = r.String(v, sub);
-            if (x && *x == "poisson")
+            if (x && *x == "poisson") {
               s.arrival = ArrivalProcess::kPoisson;
-            else if (x && *x == "constant")
+            } else if (x && *x == "constant") {
               s.arrival = ArrivalProcess::kConstant;
-            else if (x)
+            } else if (x) {
               r.Error(v, sub, "expected poisson or constant, found '" + *x + "'");
+            }
           } else if (key == "schedule") {
-            r.List(v, sub, [&](const Node* p, const std::string& pp) {
-              RatePoint point;
-              bool has_at = false, has_rate = false;
-              r.Map(p, pp, {"at", "rate"},
-                    [&](const std::string& k, const Node* pv, const std::string& psub) {
-                      if (k == "at") {
-                        if (auto d = r.Duration(pv, psub)) point.at = *d, has_at = true;
-                      } else if (auto x =
-                                     r.Number(pv, psub, "a rate in requests per second", 0, 1e9)) {
-                        point.rate = *x, has_rate = true;
-                      }
-                    });
-              if (!has_at || !has_rate) {
-                if (p != nullptr && p->IsMap())
-                  r.Error(p, pp, "a schedule point needs `at:` and `rate:`");
-                ok = false;
-                return;
-              }
-              if (!s.schedule.empty() && point.at <= s.schedule.back().at) {
-                r.Error(p, pp, "schedule points must be in increasing `at` order");
-                ok = false;
-                return;
-              }
-              s.schedule.push_back(point);
-            });
+            ParseSchedule(r, v, sub, &s, &ok);
           } else if (key == "mix") {
             r.List(v, sub, [&](const Node* m, const std::string& mp) {
               if (auto shape = r.Request(m, mp, true, {})) s.mix.push_back(std::move(*shape));
@@ -504,24 +550,96 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
           }
         });
   if (n == nullptr || !n->IsMap()) return;
-  if (n->Get("from") == nullptr)
-    r.Error(n, path, "a source needs `from:` (namespace/serviceaccount)"), ok = false;
-  if (n->Get("to") == nullptr)
-    r.Error(n, path, "a source needs `to:` (namespace/service)"), ok = false;
-  if (rate && !s.schedule.empty()) {
-    r.Error(n, path, "give either `rate:` or `schedule:`, not both");
-    ok = false;
-  }
-  if (!rate && s.schedule.empty() && n->Get("rate") == nullptr) {
-    r.Error(n, path, "a source needs `rate:` (requests per second) or `schedule:`");
-    ok = false;
-  }
-  if (rate) s.schedule.push_back({0, *rate});
-  if (!s.schedule.empty() && s.schedule.front().at > 0)
-    s.schedule.insert(s.schedule.begin(), {0, 0});
-  if (s.mix.empty()) s.mix.push_back(RequestShape{});
-  if (s.name.empty()) s.name = s.from + "->" + s.to;
+  CompleteSource(r, n, path, rate, &s, &ok);
   if (ok) sc->sources.push_back(std::move(s));
+}
+
+void ParseLatencyBuckets(Reader& r, const Node* v, const std::string& sub, CanarySettings* c) {
+  if (v != nullptr && v->IsScalar()) {
+    c->bucket_layout = v->value;
+    if (LatencyBucketsMs(c->bucket_layout).empty()) {
+      r.Error(v, sub,
+              "expected linkerd, istio, osm or a list of bucket bounds in ms, found '" + v->value +
+                  "'");
+    }
+    return;
+  }
+  c->bucket_layout = "custom";
+  r.List(v, sub, [&](const Node* b, const std::string& bp) {
+    auto x = r.Number(b, bp, "a bucket bound in ms", 0, 1e12);
+    if (x && !c->buckets_ms.empty() && *x <= c->buckets_ms.back()) {
+      r.Error(b, bp, "bucket bounds must increase");
+    }
+    if (x) c->buckets_ms.push_back(*x);
+  });
+}
+
+// canary.canary.changes: behaviour changes of the new revision over time.
+void ParseChanges(Reader& r, const Node* val, const std::string& ksub, CanarySettings* c) {
+  r.List(val, ksub, [&](const Node* ch, const std::string& cp) {
+    BehaviourChange change;
+    bool has_at = false;
+    r.Map(ch, cp, {"at", "errorRate", "serviceTime"},
+          [&](const std::string& ck, const Node* cv, const std::string& csub) {
+            if (ck == "at") {
+              if (auto d = r.Duration(cv, csub)) change.at = *d, has_at = true;
+            } else if (ck == "errorRate") {
+              change.error_rate = r.Number(cv, csub, "an error probability", 0, 1);
+            } else {
+              change.service_time = r.Dist(cv, csub);
+            }
+          });
+    if (!has_at && ch != nullptr && ch->IsMap()) r.Error(ch, cp, "a change needs `at:`");
+    if (has_at) c->canary_changes.push_back(change);
+  });
+}
+
+// canary.primary / canary.canary: workload behaviour, plus serviceAccount (primary) or
+// changes (canary).
+void ParseRevision(Reader& r, bool primary, const Node* v, const std::string& sub,
+                   CanarySettings* c) {
+  Behaviour& b = primary ? c->primary : c->canary;
+  if (v == nullptr || !v->IsMap()) {
+    r.Expected(v, sub, "a map of workload behaviour");
+    return;
+  }
+  for (std::size_t i = 0; i < v->MapSize(); ++i) {
+    const std::string k = v->Key(i)->value;
+    const std::string ksub = sub + "." + k;
+    if (primary && k == "serviceAccount") {
+      if (auto x = r.String(v->Value(i), ksub)) c->primary_service_account = *x;
+    } else if (!primary && k == "changes") {
+      ParseChanges(r, v->Value(i), ksub, c);
+    }
+  }
+  std::string unused;
+  // Reuse the behaviour parser on a view without the extra keys.
+  yaml::Node copy = *v;
+  copy.children.clear();
+  for (std::size_t i = 0; i < v->MapSize(); ++i) {
+    const std::string k = v->Key(i)->value;
+    if (k == "serviceAccount" || k == "changes") continue;
+    copy.children.push_back(v->Key(i));
+    copy.children.push_back(v->Value(i));
+  }
+  r.ParseBehaviour(&copy, sub, &b, true, &unused);
+}
+
+void ParseLoadTester(Reader& r, const Node* v, const std::string& sub, CanarySettings* c) {
+  if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kBool) {
+    c->load_tester = r.Bool(v, sub, true);
+    return;
+  }
+  r.Map(v, sub, {"rate", "from", "enabled"},
+        [&](const std::string& k, const Node* lv, const std::string& lsub) {
+          if (k == "rate") {
+            c->load_tester_rate = r.Number(lv, lsub, "a rate in requests per second", 0, 1e9);
+          }
+          if (k == "from") {
+            if (auto x = r.Ref(lv, lsub, "the load tester's identity")) c->load_tester_from = *x;
+          }
+          if (k == "enabled") c->load_tester = r.Bool(lv, lsub, true);
+        });
 }
 
 void ParseCanary(Reader& r, const Node* n, const std::string& path, Scenario* sc) {
@@ -537,90 +655,19 @@ void ParseCanary(Reader& r, const Node* n, const std::string& path, Scenario* sc
             if (auto x = r.String(v, sub)) c.provider = *x;
           } else if (key == "detection") {
             auto x = r.String(v, sub);
-            if (x && (*x == "random" || *x == "immediate"))
+            if (x && (*x == "random" || *x == "immediate")) {
               c.random_detection = *x == "random";
-            else if (x)
+            } else if (x) {
               r.Error(v, sub, "expected random or immediate, found '" + *x + "'");
+            }
           } else if (key == "horizon") {
             c.horizon = r.Duration(v, sub, false);
           } else if (key == "latencyBuckets") {
-            if (v != nullptr && v->IsScalar()) {
-              c.bucket_layout = v->value;
-              if (LatencyBucketsMs(c.bucket_layout).empty()) {
-                r.Error(v, sub,
-                        "expected linkerd, istio, osm or a list of bucket bounds in ms, found '" +
-                            v->value + "'");
-              }
-            } else {
-              c.bucket_layout = "custom";
-              r.List(v, sub, [&](const Node* b, const std::string& bp) {
-                auto x = r.Number(b, bp, "a bucket bound in ms", 0, 1e12);
-                if (x && !c.buckets_ms.empty() && *x <= c.buckets_ms.back())
-                  r.Error(b, bp, "bucket bounds must increase");
-                if (x) c.buckets_ms.push_back(*x);
-              });
-            }
+            ParseLatencyBuckets(r, v, sub, &c);
           } else if (key == "primary" || key == "canary") {
-            const bool primary = key == "primary";
-            Behaviour& b = primary ? c.primary : c.canary;
-            if (v == nullptr || !v->IsMap()) {
-              r.Expected(v, sub, "a map of workload behaviour");
-              return;
-            }
-            // The behaviour keys, plus serviceAccount (primary) or changes (canary).
-            for (std::size_t i = 0; i < v->MapSize(); ++i) {
-              const std::string k = v->Key(i)->value;
-              const Node* val = v->Value(i);
-              const std::string ksub = sub + "." + k;
-              if (primary && k == "serviceAccount") {
-                if (auto x = r.String(val, ksub)) c.primary_service_account = *x;
-              } else if (!primary && k == "changes") {
-                r.List(val, ksub, [&](const Node* ch, const std::string& cp) {
-                  BehaviourChange change;
-                  bool has_at = false;
-                  r.Map(ch, cp, {"at", "errorRate", "serviceTime"},
-                        [&](const std::string& ck, const Node* cv, const std::string& csub) {
-                          if (ck == "at") {
-                            if (auto d = r.Duration(cv, csub)) change.at = *d, has_at = true;
-                          } else if (ck == "errorRate") {
-                            change.error_rate = r.Number(cv, csub, "an error probability", 0, 1);
-                          } else {
-                            change.service_time = r.Dist(cv, csub);
-                          }
-                        });
-                  if (!has_at && ch != nullptr && ch->IsMap())
-                    r.Error(ch, cp, "a change needs `at:`");
-                  if (has_at) c.canary_changes.push_back(change);
-                });
-              }
-            }
-            std::string unused;
-            // Reuse the behaviour parser on a view without the extra keys.
-            yaml::Node copy = *v;
-            copy.children.clear();
-            for (std::size_t i = 0; i < v->MapSize(); ++i) {
-              const std::string k = v->Key(i)->value;
-              if (k == "serviceAccount" || k == "changes") continue;
-              copy.children.push_back(v->Key(i));
-              copy.children.push_back(v->Value(i));
-            }
-            r.ParseBehaviour(&copy, sub, &b, true, &unused);
+            ParseRevision(r, key == "primary", v, sub, &c);
           } else if (key == "loadTester") {
-            if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kBool) {
-              c.load_tester = r.Bool(v, sub, true);
-              return;
-            }
-            r.Map(v, sub, {"rate", "from", "enabled"},
-                  [&](const std::string& k, const Node* lv, const std::string& lsub) {
-                    if (k == "rate")
-                      c.load_tester_rate =
-                          r.Number(lv, lsub, "a rate in requests per second", 0, 1e9);
-                    if (k == "from") {
-                      if (auto x = r.Ref(lv, lsub, "the load tester's identity"))
-                        c.load_tester_from = *x;
-                    }
-                    if (k == "enabled") c.load_tester = r.Bool(lv, lsub, true);
-                  });
+            ParseLoadTester(r, v, sub, &c);
           }
         });
   sc->canary = std::move(c);
@@ -729,6 +776,143 @@ std::optional<double> ParseDuration(const std::string& text) {
   return v * scale;
 }
 
+namespace {
+
+// apiVersion, kind and metadata; returns `spec` (nullptr when missing, after reporting).
+const Node* ParseEnvelope(Reader& r, const Node* root, Scenario* sc) {
+  const Node* spec = nullptr;
+  r.Map(root, "", {"apiVersion", "kind", "metadata", "spec"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "kind") {
+            auto s = r.String(v, sub);
+            if (s && *s != "Scenario")
+              r.Error(v, sub, "expected kind Scenario, found '" + *s + "'");
+          } else if (key == "apiVersion") {
+            auto s = r.String(v, sub);
+            if (s && *s != "meshproof.dev/v1alpha1") {
+              r.Error(v, sub, "expected apiVersion meshproof.dev/v1alpha1, found '" + *s + "'");
+            }
+          } else if (key == "metadata") {
+            r.Map(v, sub, {"name", "namespace", "labels", "annotations"},
+                  [&](const std::string& k, const Node* mv, const std::string& msub) {
+                    if (k == "name") {
+                      if (auto s = r.String(mv, msub)) sc->name = *s;
+                    }
+                  });
+          } else {
+            spec = v;
+          }
+        });
+  if (root == nullptr || !root->IsMap()) return nullptr;
+  if (root->Get("kind") == nullptr) r.Error(root, "", "missing `kind: Scenario`");
+  if (spec == nullptr) r.Error(root, "", "missing `spec:`");
+  return spec;
+}
+
+// spec.mesh: a path or a list of paths, relative to the scenario's folder.
+void ParseMesh(Reader& r, const Node* v, const std::string& sub, const std::string& dir,
+               Scenario* sc) {
+  auto add = [&](const Node* p, const std::string& pp) {
+    if (auto s = r.String(p, pp)) {
+      fs::path path(*s);
+      sc->mesh.push_back(path.is_absolute() || dir.empty() ? path.string()
+                                                           : (fs::path(dir) / path).string());
+    }
+  };
+  if (v != nullptr && v->IsScalar()) {
+    add(v, sub);
+  } else {
+    r.List(v, sub, add);
+  }
+}
+
+void ParseWorkloads(Reader& r, const Node* v, const std::string& sub, Scenario* sc) {
+  std::set<std::string> seen;
+  r.List(v, sub, [&](const Node* w, const std::string& wp) {
+    WorkloadSpec ws;
+    ws.loc = r.LocOf(w, wp);
+    r.ParseBehaviour(w, wp, &ws.behaviour, false, &ws.workload);
+    if (ws.workload.empty()) return;
+    if (!seen.insert(ws.workload).second) {
+      r.Error(w, wp, "workload " + ws.workload + " is described twice");
+      return;
+    }
+    sc->workloads.push_back(std::move(ws));
+  });
+}
+
+// The run settings of spec: profile, namespace, seed, times, network, balancing.
+void ParseRunSetting(Reader& r, const std::string& key, const Node* v, const std::string& sub,
+                     Scenario* sc) {
+  if (key == "profile") {
+    auto s = r.String(v, sub);
+    if (s && !ParseProfileName(*s)) {
+      r.Error(v, sub, "expected " + ProfileNameList() + ", found '" + *s + "'");
+    } else if (s) {
+      sc->profile = *s;
+    }
+  } else if (key == "namespace") {
+    if (auto s = r.String(v, sub)) sc->default_namespace = *s;
+  } else if (key == "seed") {
+    if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kInt && v->value[0] != '-') {
+      sc->seed = std::strtoull(v->value.c_str(), nullptr, 0);
+    } else {
+      r.Expected(v, sub, "a non-negative integer seed");
+    }
+  } else if (key == "duration") {
+    if (auto d = r.Duration(v, sub, false)) sc->duration = *d;
+  } else if (key == "warmup") {
+    if (auto d = r.Duration(v, sub)) sc->warmup = *d;
+  } else if (key == "window") {
+    if (auto d = r.Duration(v, sub, false)) sc->window = *d;
+  } else if (key == "replications") {
+    if (auto k = r.Int(v, sub, "a number of replications", 1, 100000)) sc->replications = *k;
+  } else if (key == "network") {
+    r.Map(v, sub, {"latency"}, [&](const std::string&, const Node* lv, const std::string& lsub) {
+      if (auto d = r.Dist(lv, lsub)) sc->network_latency = *d;
+    });
+  } else if (key == "loadBalancing") {
+    if (auto b = ParseBalancing(r, v, sub)) sc->balancing = *b;
+  }
+}
+
+void ParseSpec(Reader& r, const Node* spec, const std::string& dir, Scenario* sc) {
+  r.Map(spec, "spec",
+        {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
+         "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "mesh") {
+            ParseMesh(r, v, sub, dir, sc);
+          } else if (key == "defaults") {
+            std::string unused;
+            r.ParseBehaviour(v, sub, &sc->defaults, true, &unused);
+          } else if (key == "sources") {
+            r.List(v, sub,
+                   [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, sc); });
+          } else if (key == "workloads") {
+            ParseWorkloads(r, v, sub, sc);
+          } else if (key == "canary") {
+            ParseCanary(r, v, sub, sc);
+          } else if (key == "routes") {
+            r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, sc); });
+          } else {
+            ParseRunSetting(r, key, v, sub, sc);
+          }
+        });
+  if (!spec->IsMap() || spec->Get("mesh") == nullptr) {
+    r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
+  }
+  if (spec->IsMap() && spec->Get("sources") == nullptr && spec->Get("canary") == nullptr) {
+    r.Error(spec, "spec", "missing `sources:` (at least one traffic source)");
+  }
+  if (sc->warmup >= sc->duration) {
+    r.Error(spec->Get("warmup") != nullptr ? spec->Get("warmup") : spec, "spec.warmup",
+            "the warm-up must be shorter than the duration");
+  }
+}
+
+}  // namespace
+
 Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir,
                        Diagnostics* diags) {
   Scenario sc;
@@ -746,120 +930,8 @@ Scenario ParseScenario(const std::string& text, FileId file, const std::string& 
     r.Error(nullptr, "", "a scenario file holds exactly one YAML document (kind: Scenario)");
     return sc;
   }
-  const Node* root = parsed.documents[0].root;
-  const Node* spec = nullptr;
-  r.Map(root, "", {"apiVersion", "kind", "metadata", "spec"},
-        [&](const std::string& key, const Node* v, const std::string& sub) {
-          if (key == "kind") {
-            auto s = r.String(v, sub);
-            if (s && *s != "Scenario")
-              r.Error(v, sub, "expected kind Scenario, found '" + *s + "'");
-          } else if (key == "apiVersion") {
-            auto s = r.String(v, sub);
-            if (s && *s != "meshproof.dev/v1alpha1") {
-              r.Error(v, sub, "expected apiVersion meshproof.dev/v1alpha1, found '" + *s + "'");
-            }
-          } else if (key == "metadata") {
-            r.Map(v, sub, {"name", "namespace", "labels", "annotations"},
-                  [&](const std::string& k, const Node* mv, const std::string& msub) {
-                    if (k == "name") {
-                      if (auto s = r.String(mv, msub)) sc.name = *s;
-                    }
-                  });
-          } else {
-            spec = v;
-          }
-        });
-  if (root == nullptr || !root->IsMap()) return sc;
-  if (root->Get("kind") == nullptr) r.Error(root, "", "missing `kind: Scenario`");
-  if (spec == nullptr) {
-    r.Error(root, "", "missing `spec:`");
-    return sc;
-  }
-  bool has_mesh = false;
-  r.Map(
-      spec, "spec",
-      {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
-       "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary"},
-      [&](const std::string& key, const Node* v, const std::string& sub) {
-        if (key == "mesh") {
-          has_mesh = true;
-          auto add = [&](const Node* p, const std::string& pp) {
-            if (auto s = r.String(p, pp)) {
-              fs::path path(*s);
-              sc.mesh.push_back(path.is_absolute() || dir.empty()
-                                    ? path.string()
-                                    : (fs::path(dir) / path).string());
-            }
-          };
-          if (v != nullptr && v->IsScalar())
-            add(v, sub);
-          else
-            r.List(v, sub, add);
-        } else if (key == "profile") {
-          auto s = r.String(v, sub);
-          if (s && *s != "spec" && *s != "osm" && *s != "traefik" && *s != "linkerd") {
-            r.Error(v, sub, "expected " + ProfileNameList() + ", found '" + *s + "'");
-          } else if (s) {
-            sc.profile = *s;
-          }
-        } else if (key == "namespace") {
-          if (auto s = r.String(v, sub)) sc.default_namespace = *s;
-        } else if (key == "seed") {
-          if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kInt &&
-              v->value[0] != '-') {
-            sc.seed = std::strtoull(v->value.c_str(), nullptr, 0);
-          } else {
-            r.Expected(v, sub, "a non-negative integer seed");
-          }
-        } else if (key == "duration") {
-          if (auto d = r.Duration(v, sub, false)) sc.duration = *d;
-        } else if (key == "warmup") {
-          if (auto d = r.Duration(v, sub)) sc.warmup = *d;
-        } else if (key == "window") {
-          if (auto d = r.Duration(v, sub, false)) sc.window = *d;
-        } else if (key == "replications") {
-          if (auto k = r.Int(v, sub, "a number of replications", 1, 100000)) sc.replications = *k;
-        } else if (key == "network") {
-          r.Map(v, sub, {"latency"},
-                [&](const std::string&, const Node* lv, const std::string& lsub) {
-                  if (auto d = r.Dist(lv, lsub)) sc.network_latency = *d;
-                });
-        } else if (key == "loadBalancing") {
-          if (auto b = ParseBalancing(r, v, sub)) sc.balancing = *b;
-        } else if (key == "defaults") {
-          std::string unused;
-          r.ParseBehaviour(v, sub, &sc.defaults, true, &unused);
-        } else if (key == "sources") {
-          r.List(v, sub, [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, &sc); });
-        } else if (key == "workloads") {
-          std::set<std::string> seen;
-          r.List(v, sub, [&](const Node* w, const std::string& wp) {
-            WorkloadSpec ws;
-            ws.loc = r.LocOf(w, wp);
-            r.ParseBehaviour(w, wp, &ws.behaviour, false, &ws.workload);
-            if (ws.workload.empty()) return;
-            if (!seen.insert(ws.workload).second) {
-              r.Error(w, wp, "workload " + ws.workload + " is described twice");
-              return;
-            }
-            sc.workloads.push_back(std::move(ws));
-          });
-        } else if (key == "canary") {
-          ParseCanary(r, v, sub, &sc);
-        } else if (key == "routes") {
-          r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, &sc); });
-        }
-      });
-  if (!has_mesh)
-    r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
-  if (spec->IsMap() && spec->Get("sources") == nullptr && spec->Get("canary") == nullptr) {
-    r.Error(spec, "spec", "missing `sources:` (at least one traffic source)");
-  }
-  if (sc.warmup >= sc.duration) {
-    r.Error(spec->Get("warmup") != nullptr ? spec->Get("warmup") : spec, "spec.warmup",
-            "the warm-up must be shorter than the duration");
-  }
+  const Node* spec = ParseEnvelope(r, parsed.documents[0].root, &sc);
+  if (spec != nullptr) ParseSpec(r, spec, dir, &sc);
   return sc;
 }
 
