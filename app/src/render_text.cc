@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "meshproof/engine/numeric.h"
 #include "meshproof/engine/render.h"
 
 namespace meshproof::app {
@@ -99,12 +100,6 @@ std::string FindingsText(const std::vector<Diagnostic>& diags, const SourceSet& 
     if (auto it = leader.find(i); it != leader.end()) out += GroupTail(*it->second, diags, sources);
   }
   return out;
-}
-
-std::string PercentText(double share) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g%%", share * 100);
-  return buf;
 }
 
 std::string ReachText(const RouteGraph& g, const std::vector<ReachEntry>& matrix,

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "meshproof/engine/render.h"
+#include "meshproof/engine/sources.h"
+#include "meshproof/engine/status.h"
 
 namespace meshproof {
 namespace {
@@ -87,6 +89,22 @@ TEST(DiagnosticsTest, SortIsByLocationThenCode) {
   for (const auto& x : d.items()) order.push_back(x.message);
   EXPECT_EQ(order, (std::vector<std::string>{"c", "a", "b", "z"}));
   EXPECT_EQ(d.Count(Severity::kError), 3u);
+}
+
+}  // namespace
+}  // namespace meshproof
+
+namespace meshproof {
+namespace {
+
+TEST(CheckDeathTest, ABrokenInvariantAbortsWithWhereAndWhat) {
+  SourceSet sources;
+  sources.Add("a.yaml", "x: 1\n");
+  EXPECT_EQ(sources.name(0), "a.yaml");
+  EXPECT_DEATH(sources.name(1),
+               "internal error at .*sources.h:[0-9]+: check failed: id < files_.size\\(\\)");
+  StatusOr<int> missing(Status::IoError("gone"));
+  EXPECT_DEATH(missing.value(), "StatusOr read without a value");
 }
 
 }  // namespace

@@ -1,12 +1,22 @@
 #include "meshproof/engine/render.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
+
+#include "meshproof/engine/numeric.h"
 
 namespace meshproof {
 
 using nlohmann::json;
 
 const char* MeshproofVersion() { return MESHPROOF_VERSION; }
+
+std::string PercentText(double share) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%%", share * 100);
+  return buf;
+}
 
 namespace {
 

@@ -11,6 +11,7 @@
 
 #include "metric_window.h"
 
+#include "meshproof/engine/numeric.h"
 #include "meshproof/simulator/canary.h"
 #include "meshproof/simulator/control.h"
 #include "meshproof/simulator/random.h"
@@ -44,7 +45,7 @@ class CanaryController final : public Controller {
     const double now = control.now();
     // Behaviour changes due now.
     const auto& changes = p_.scenario.canary->canary_changes;
-    while (applied_ < changes.size() && changes[applied_].at <= now + 1e-9) {
+    while (applied_ < changes.size() && changes[applied_].at <= now + kTimeTolerance) {
       if (changes[applied_].error_rate) canary_error_ = *changes[applied_].error_rate;
       if (changes[applied_].service_time) canary_service_ = *changes[applied_].service_time;
       control.SetNodeBehaviour(p_.canary_node, canary_service_, canary_error_);
@@ -52,7 +53,7 @@ class CanaryController final : public Controller {
         control.SetNodeBehaviour(p_.primary_node, canary_service_, canary_error_);
       ++applied_;
     }
-    if (decided_ || now + 1e-9 < next_tick_) return;
+    if (decided_ || now + kTimeTolerance < next_tick_) return;
     const bool was_updated = sm_.primary_updated();
     TickRecord rec = sm_.Tick(now, [&](const CanaryMetric& m) { return Measure(m, now); });
     std::vector<double> weights(std::max(p_.canary_backend, p_.primary_backend) + 1, 0.0);

@@ -9,6 +9,7 @@
 #include "sim_model.h"
 
 #include "meshproof/engine/names.h"
+#include "meshproof/engine/numeric.h"
 #include "meshproof/simulator/control.h"
 
 namespace meshproof::sim {
@@ -284,7 +285,7 @@ Simulator::~Simulator() = default;
 const std::vector<EdgeInfo>& Simulator::edges() const { return impl_->edges; }
 const std::vector<NodeInfo>& Simulator::nodes() const { return impl_->nodes; }
 std::size_t Simulator::window_count(double duration) const {
-  return static_cast<std::size_t>(std::ceil(duration / impl_->scenario.window - 1e-9));
+  return static_cast<std::size_t>(std::ceil(duration / impl_->scenario.window - kTimeTolerance));
 }
 
 std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const RouteGraph& graph,

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "meshproof/engine/numeric.h"
+
 namespace meshproof::sim {
 
 // The canary's inbound responses, per second, for trailing-window queries.
@@ -40,7 +42,7 @@ class Window {
     *total = *failed = 0;
     buckets->assign(bounds_.size() + 1, 0);
     const auto last = static_cast<long long>(std::floor(now)) - 1;
-    const auto first = static_cast<long long>(std::floor(now - interval + 1e-9));
+    const auto first = static_cast<long long>(std::floor(now - interval + kTimeTolerance));
     for (long long s = std::max(first, last - static_cast<long long>(slots_) + 1); s <= last; ++s) {
       if (s < 0) continue;
       const std::size_t slot = static_cast<std::size_t>(s) % slots_;

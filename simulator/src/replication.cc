@@ -8,6 +8,7 @@
 #include "event_queue.h"
 #include "sim_model.h"
 
+#include "meshproof/engine/numeric.h"
 #include "meshproof/simulator/control.h"
 #include "meshproof/simulator/histogram.h"
 #include "meshproof/simulator/random.h"
@@ -109,7 +110,7 @@ class Replication final : public ReplicationControl {
       node_error_.push_back(nm.error_rate);
     }
     class_cumulative_.resize(m.classes.size());
-    windows_ = static_cast<std::size_t>(std::ceil(duration / window_ - 1e-9));
+    windows_ = static_cast<std::size_t>(std::ceil(duration / window_ - kTimeTolerance));
   }
 
   // --- ReplicationControl ---------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "meshproof/engine/names.h"
+#include "meshproof/engine/numeric.h"
 #include "meshproof/engine/profile.h"
 #include "meshproof/engine/yaml_tree.h"
 
@@ -431,7 +432,7 @@ void Reader::ParseBehaviour(const Node* n, const std::string& path, Behaviour* b
         total += call->probability;
         (forward ? b->next : b->calls).push_back(std::move(*call));
       });
-      if (forward && total > 1 + 1e-9) {
+      if (forward && total > 1 + kWeightTolerance) {
         Error(v, sub,
               "the probabilities of `next` hops are a routing choice and must sum to at most 1");
       }

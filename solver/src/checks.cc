@@ -10,16 +10,11 @@
 
 #include "route_checks.h"
 
+#include "meshproof/engine/numeric.h"
 #include "meshproof/solver/reach.h"
 
 namespace meshproof {
 namespace {
-
-std::string Percent(double share) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g%%", share * 100);
-  return buf;
-}
 
 class Checker {
  public:
@@ -371,7 +366,7 @@ class Checker {
           "all weights are 0: no traffic can be routed (Envoy-based meshes reject a total of 0)");
     }
     if (o_.require_weight_sum && all_valid && !ts.backends.empty() &&
-        std::fabs(sum - *o_.require_weight_sum) > 1e-9) {
+        std::fabs(sum - *o_.require_weight_sum) > kWeightTolerance) {
       char buf[96];
       std::snprintf(buf, sizeof buf, "weights sum to %g, not the configured %g", sum,
                     *o_.require_weight_sum);
@@ -386,7 +381,7 @@ class Checker {
         Report(DiagCode::MP3002, ts.meta, bp + ".service",
                "backend Service " + ns + "/" + b.service + " does not exist" +
                    (be.weight > 0
-                        ? " (" + Percent(b.share) + " of the root's traffic has nowhere to go)"
+                        ? " (" + PercentText(b.share) + " of the root's traffic has nowhere to go)"
                         : ""));
         continue;
       }
@@ -424,7 +419,7 @@ class Checker {
       if (be.weight > 0 && replicas == 0) {
         Report(DiagCode::MP3010, ts.meta, bp + ".service",
                "backend " + backend.key() + " has weight " + be.weight_text + " (" +
-                   Percent(b.share) + ") but selects no pods: those requests fail");
+                   PercentText(b.share) + ") but selects no pods: those requests fail");
       }
     }
   }
@@ -475,7 +470,7 @@ class Checker {
                      Key(src) + " may call " + root.key() + ":" + std::to_string(port.port) +
                          " but is denied on backend " + SvcKey(backend) + " (its pods run as " +
                          (denied_identity == kNoId ? std::string("?") : Key(denied_identity)) +
-                         ", which no TrafficTarget opens to it): " + Percent(dt.first) +
+                         ", which no TrafficTarget opens to it): " + PercentText(dt.first) +
                          " of its requests to the root will fail with 403");
           for (std::size_t t : granting) d.related.push_back(m_.traffic_targets[t].meta.ref());
           d.witness = MakeWitness(src, root, port);
@@ -538,7 +533,7 @@ class Checker {
               Report(DiagCode::MP1011, m_.services[s.model_index].meta, "spec.selector",
                      "endpoints of " + s.key() + " run as several identities and " + Key(src) +
                          " is allowed on only some of them (denied on " + denied +
-                         "): " + Percent(e.denied_share) + " of its requests on port " +
+                         "): " + PercentText(e.denied_share) + " of its requests on port " +
                          std::to_string(port.port) + " fail, depending on load balancing");
           d.witness = MakeWitness(src, s, port);
         }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "meshproof/engine/graph.h"
+#include "meshproof/engine/numeric.h"
 #include "meshproof/engine/render.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/reach.h"
@@ -218,10 +219,10 @@ class Differ {
           QueryAnswer a1 = Query(g1_, q, o_.solver_timeout_ms);
           unknown_ = unknown_ || a0.unknown || a1.unknown;
           double before = AllowedShare(a0), after = AllowedShare(a1);
-          if (after > before + 1e-12 && !c.grant) {
+          if (after > before + kShareTolerance && !c.grant) {
             c.granted = true;
             c.grant = Example(q, a0, a1);
-          } else if (before > after + 1e-12 && !c.revoke) {
+          } else if (before > after + kShareTolerance && !c.revoke) {
             c.revoked = true;
             c.revoke = Example(q, a0, a1);
           }
@@ -364,7 +365,7 @@ class Differ {
       c.root = root;
       c.split = names[root];
       for (const auto& [svc, pair] : backends) {
-        if (std::abs(pair.first - pair.second) > 1e-12) changed = true;
+        if (std::abs(pair.first - pair.second) > kShareTolerance) changed = true;
         c.backends.push_back({svc, pair.first, pair.second});
       }
       if (changed) r->shares.push_back(std::move(c));

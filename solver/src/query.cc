@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "meshproof/engine/names.h"
+#include "meshproof/engine/numeric.h"
 #include "meshproof/solver/intents.h"
 #include "meshproof/solver/route_solver.h"
 
@@ -208,7 +209,7 @@ class Querier {
     if (total <= 0 || allowed <= 0) {
       pp.verdict = Verdict::kDeny;
       pp.denied_share = 1;
-    } else if (allowed >= total - 1e-12) {
+    } else if (allowed >= total - kShareTolerance) {
       pp.verdict = Verdict::kAllow;
       pp.denied_share = 0;
     } else {

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "meshproof/engine/numeric.h"
+
 namespace meshproof {
 
 const char* VerdictName(Verdict v) {
@@ -102,7 +104,7 @@ ReachEntry EvaluateReach(const RouteGraph& graph, IdentityId source, ServiceId s
   e.denied_share = std::clamp(1.0 - allowed / served, 0.0, 1.0);
   if (allowed <= 0) {
     e.verdict = Verdict::kDeny;
-  } else if (e.denied_share > 1e-12) {
+  } else if (e.denied_share > kShareTolerance) {
     e.verdict = Verdict::kPartial;
   } else {
     e.verdict = Verdict::kAllow;

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "meshproof/engine/names.h"
+#include "meshproof/engine/numeric.h"
 #include "meshproof/solver/render.h"
 
 namespace meshproof {
@@ -9,12 +10,6 @@ namespace meshproof {
 using nlohmann::json;
 
 namespace {
-
-std::string Pct(double share) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g%%", share * 100);
-  return buf;
-}
 
 std::string RequestText(const Witness& w) {
   std::string s;
@@ -51,9 +46,9 @@ std::string Objects(const std::vector<std::string>& v) {
 
 std::string ExampleLine(const SliceChange::Example& e, bool granted) {
   std::string line = RequestText(e.request) + " (" + e.base_verdict;
-  if (e.base_verdict == "partial") line += " " + Pct(e.base_allowed_share);
+  if (e.base_verdict == "partial") line += " " + PercentText(e.base_allowed_share);
   line += " -> " + e.new_verdict;
-  if (e.new_verdict == "partial") line += " " + Pct(e.new_allowed_share);
+  if (e.new_verdict == "partial") line += " " + PercentText(e.new_allowed_share);
   line += ")";
   const auto& objs = granted ? e.new_objects : e.base_objects;
   if (!objs.empty())
@@ -124,7 +119,8 @@ std::string DiffToText(const DiffResult& d) {
   for (const auto& sc : d.shares) {
     out += "~ split    " + sc.root + " (" + sc.split + "):";
     for (const auto& b : sc.backends)
-      out += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
+      out += " " + b.service + " " + PercentText(b.base_share) + " -> " + PercentText(b.new_share) +
+             ";";
     out.back() = '\n';
   }
   for (const auto& f : d.new_findings) {
@@ -165,7 +161,8 @@ std::string DiffToMarkdown(const DiffResult& d) {
   for (const auto& sc : d.shares) {
     out += "**Traffic split** `" + sc.root + "` (`" + sc.split + "`):";
     for (const auto& b : sc.backends)
-      out += " `" + b.service + "` " + Pct(b.base_share) + " → " + Pct(b.new_share) + ";";
+      out += " `" + b.service + "` " + PercentText(b.base_share) + " → " +
+             PercentText(b.new_share) + ";";
     out.back() = '\n';
     out += "\n";
   }
@@ -228,7 +225,8 @@ json DiffToSarif(const DiffResult& d, const LoadResult& next, const std::string&
   for (const auto& sc : d.shares) {
     std::string text = "traffic split of " + sc.root + " changes:";
     for (const auto& b : sc.backends) {
-      text += " " + b.service + " " + Pct(b.base_share) + " -> " + Pct(b.new_share) + ";";
+      text += " " + b.service + " " + PercentText(b.base_share) + " -> " +
+              PercentText(b.new_share) + ";";
     }
     result("meshproof/diff-split", Severity::kInfo, text, "TrafficSplit", sc.split);
   }

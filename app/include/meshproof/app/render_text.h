@@ -38,7 +38,5 @@ std::string ReachText(const RouteGraph& g, const std::vector<ReachEntry>& matrix
                       const std::string& profile);
 /// A query answer: verdict, witness, per-port reasons.
 std::string QueryText(const QueryAnswer& a);
-/// "12.5%" with up to four significant digits.
-std::string PercentText(double share);
 
 }  // namespace meshproof::app

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "meshproof/engine/check.h"
 #include "meshproof/engine/diagnostics.h"
 
 namespace meshproof {
@@ -21,13 +22,18 @@ class SourceSet {
   FileId AddWithoutText(std::string name);
 
   std::size_t size() const { return files_.size(); }
-  /// REQUIRES: id < size().
-  const std::string& name(FileId id) const { return files_[id].name; }
-  const std::string& text(FileId id) const { return files_[id].text; }
+  /// REQUIRES: id < size() (checked).
+  const std::string& name(FileId id) const { return At(id).name; }
+  const std::string& text(FileId id) const { return At(id).text; }
   /// The 1-based line `line` of file `id` without its newline; empty if out of range.
   std::string_view Line(FileId id, std::uint32_t line) const;
 
  private:
+  struct File;
+  const File& At(FileId id) const {
+    MESHPROOF_CHECK(id < files_.size(), "FileId out of range for this SourceSet");
+    return files_[id];
+  }
   struct File {
     std::string name;
     std::string text;

@@ -15,6 +15,8 @@
 #include <string>
 #include <utility>
 
+#include "meshproof/engine/check.h"
+
 namespace meshproof {
 
 /// What went wrong, coarse enough for a caller to branch on.
@@ -63,15 +65,23 @@ class [[nodiscard]] StatusOr {
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  /// REQUIRES: ok().
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() { return *value_; }
+  /// REQUIRES: ok() (checked: reading a value that is not there is a bug).
+  T& value() & { return Get(); }
+  const T& value() const& { return Get(); }
+  T&& value() && { return std::move(Get()); }
+  T* operator->() { return &Get(); }
+  const T* operator->() const { return &Get(); }
+  T& operator*() { return Get(); }
 
  private:
+  T& Get() {
+    MESHPROOF_CHECK(value_.has_value(), "StatusOr read without a value; test ok() first");
+    return *value_;
+  }
+  const T& Get() const {
+    MESHPROOF_CHECK(value_.has_value(), "StatusOr read without a value; test ok() first");
+    return *value_;
+  }
   Status status_;
   std::optional<T> value_;
 };

@@ -1,0 +1,22 @@
+// numeric.h: the tolerances and number formats every layer shares, so that "equal share"
+// or "the same instant" means one thing from verify to the simulator.
+#pragma once
+
+#include <string>
+
+namespace meshproof {
+
+/// Two traffic shares (fractions in [0, 1]) closer than this are equal. Shares are sums
+/// and quotients of at most thousands of weights: their rounding error is far smaller.
+inline constexpr double kShareTolerance = 1e-12;
+/// Split weights as written (integers or quantities summing to e.g. 100) closer than this
+/// are equal.
+inline constexpr double kWeightTolerance = 1e-9;
+/// Simulated times (seconds) closer than this are the same instant: below the 1 ns a
+/// scenario can express, above the rounding of times up to 10^6 s.
+inline constexpr double kTimeTolerance = 1e-9;
+
+/// A share as a percentage with up to four significant digits: 0.125 -> "12.5%".
+std::string PercentText(double share);
+
+}  // namespace meshproof
