@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "meshproof/engine/names.h"
 #include "meshproof/engine/profile.h"
 #include "meshproof/engine/yaml_tree.h"
 
@@ -146,13 +147,15 @@ StatusOr<Suppression> Suppression::Parse(const std::string& text) {
   if (eq != std::string::npos) {
     code = text.substr(0, eq);
     std::string obj = text.substr(eq + 1);
-    auto a = obj.find('/');
-    auto b = obj.find('/', a == std::string::npos ? a : a + 1);
-    if (a == std::string::npos || b == std::string::npos) {
+    const auto a = obj.find('/');
+    const auto name = a == std::string::npos || a == 0
+                          ? std::nullopt
+                          : NamespacedName::Parse(obj.substr(a + 1), "");
+    if (!name || obj.find('/', a + 1) == std::string::npos) {
       return Status::InvalidArgument("suppression '" + text +
                                      "': expected CODE=kind/namespace/name");
     }
-    s.object = ObjectRef{obj.substr(0, a), obj.substr(a + 1, b - a - 1), obj.substr(b + 1)};
+    s.object = ObjectRef{obj.substr(0, a), name->namespace_, name->name};
   }
   auto c = ParseDiagCode(code);
   if (!c) return Status::InvalidArgument("suppression '" + text + "': unknown code '" + code + "'");

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "meshproof/engine/names.h"
 #include "meshproof/engine/render.h"
 #include "meshproof/engine/sources.h"
 #include "meshproof/engine/status.h"
@@ -105,6 +106,22 @@ TEST(CheckDeathTest, ABrokenInvariantAbortsWithWhereAndWhat) {
                "internal error at .*sources.h:[0-9]+: check failed: id < files_.size\\(\\)");
   StatusOr<int> missing(Status::IoError("gone"));
   EXPECT_DEATH(missing.value(), "StatusOr read without a value");
+}
+
+}  // namespace
+}  // namespace meshproof
+
+namespace meshproof {
+namespace {
+
+TEST(NamespacedName, OneRuleForAMissingNamespace) {
+  EXPECT_EQ(NamespacedName::Parse("shop/web"), (NamespacedName{"shop", "web"}));
+  EXPECT_EQ(NamespacedName::Parse("web", "shop"), (NamespacedName{"shop", "web"}));
+  EXPECT_EQ(NamespacedName::Parse("web")->str(), "default/web");
+  for (const char* bad : {"", "/web", "shop/", "a/b/c", "sh op/web", "shop/w\teb", "shop/\x7f"}) {
+    EXPECT_FALSE(NamespacedName::Parse(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(NamespacedName::Parse("web", "").has_value());
 }
 
 }  // namespace

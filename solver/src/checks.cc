@@ -10,6 +10,7 @@
 
 #include "route_checks.h"
 
+#include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
 #include "meshproof/solver/reach.h"
 
@@ -575,14 +576,14 @@ class Checker {
         std::map<std::pair<std::string, std::string>, std::vector<std::string>> groups;
         std::map<std::pair<std::string, std::string>, Verdict> here_of;
         for (const std::string& src : sources) {
-          auto slash = src.find('/');
-          IdentityId mine = g_.FindIdentity(src.substr(0, slash), src.substr(slash + 1));
+          const NamespacedName id = NamespacedName::Parse(src, "").value_or(NamespacedName{});
+          IdentityId mine = g_.FindIdentity(id.namespace_, id.name);
           Verdict here =
               mine == kNoId ? Verdict::kDeny : EvaluateReach(g_, mine, sid, port.port).verdict;
           std::string diffs;
           std::string why;
           for (const RouteGraph& og : others) {
-            IdentityId theirs = og.FindIdentity(src.substr(0, slash), src.substr(slash + 1));
+            IdentityId theirs = og.FindIdentity(id.namespace_, id.name);
             ServiceId osid = og.FindService(s.namespace_, s.name);
             Verdict there = theirs == kNoId || osid == kNoId
                                 ? Verdict::kDeny

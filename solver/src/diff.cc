@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "meshproof/engine/graph.h"
+#include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
 #include "meshproof/engine/render.h"
 #include "meshproof/solver/query.h"
@@ -27,10 +28,11 @@ std::map<std::string, std::uint64_t> Fingerprints(const LoadResult& r) {
   return out;
 }
 
+// "kind/ns/name" as Fingerprints writes it.
 ObjectRef RefOf(const std::string& key) {
-  auto a = key.find('/');
-  auto b = key.find('/', a + 1);
-  return ObjectRef{key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1)};
+  const auto a = key.find('/');
+  const auto n = NamespacedName::Parse(key.substr(a + 1), "");
+  return n ? ObjectRef{key.substr(0, a), n->namespace_, n->name} : ObjectRef{key, "", ""};
 }
 
 double AllowedShare(const QueryAnswer& a) {
@@ -131,8 +133,8 @@ class Differ {
     // Identities -> the Services their pods serve, on either side.
     for (const RouteGraph* g : {&g0_, &g1_}) {
       for (const std::string& id : identities) {
-        auto slash = id.find('/');
-        IdentityId iid = g->FindIdentity(id.substr(0, slash), id.substr(slash + 1));
+        const auto n = NamespacedName::Parse(id, "");
+        const IdentityId iid = n ? g->FindIdentity(n->namespace_, n->name) : kNoId;
         if (iid == kNoId) continue;
         for (ServiceId sid : g->ServicesOf(iid)) services.insert(g->services()[sid].key());
       }
@@ -154,8 +156,8 @@ class Differ {
   }
 
   static std::pair<std::string, std::string> Split(const std::string& key) {
-    auto slash = key.find('/');
-    return {key.substr(0, slash), key.substr(slash + 1)};
+    const auto n = NamespacedName::Parse(key, "");
+    return n ? std::pair{n->namespace_, n->name} : std::pair{std::string(), key};
   }
 
   // A comparable description of one slice on one side: receivers, shares and grants.

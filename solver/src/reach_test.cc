@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "meshproof/engine/config.h"
+#include "meshproof/engine/names.h"
 #include "meshproof/solver/intents.h"
 #include "meshproof/solver/query.h"
 
@@ -21,10 +22,10 @@ struct Fixture {
       : loaded(LoadTexts({{"mesh.yaml", yaml}})),
         graph(CompileGraph(loaded.model, GetProfile(p))) {}
   ReachEntry Reach(const std::string& src, const std::string& svc, int port) const {
-    auto s = src.find('/');
-    auto d = svc.find('/');
-    IdentityId id = graph.FindIdentity(src.substr(0, s), src.substr(s + 1));
-    ServiceId sid = graph.FindService(svc.substr(0, d), svc.substr(d + 1));
+    const NamespacedName s = *NamespacedName::Parse(src);
+    const NamespacedName d = *NamespacedName::Parse(svc);
+    IdentityId id = graph.FindIdentity(s.namespace_, s.name);
+    ServiceId sid = graph.FindService(d.namespace_, d.name);
     EXPECT_NE(id, kNoId) << src;
     EXPECT_NE(sid, kNoId) << svc;
     return EvaluateReach(graph, id, sid, port);

@@ -6,6 +6,7 @@
 #include "meshproof/engine/diagnostics.h"
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/loader.h"
+#include "meshproof/engine/names.h"
 
 namespace meshproof::testing {
 
@@ -31,14 +32,13 @@ inline std::string App(const std::string& ns, const std::string& name, const std
 /// A TrafficTarget (v1alpha3) from `src` to `dest` ("ns/sa") with raw rules YAML.
 inline std::string Target(const std::string& ns, const std::string& name, const std::string& dest,
                           const std::string& src, const std::string& rules) {
-  auto d = dest.find('/');
-  auto s = src.find('/');
+  const NamespacedName d = *NamespacedName::Parse(dest, ns);
+  const NamespacedName s = *NamespacedName::Parse(src, ns);
   return "apiVersion: access.smi-spec.io/v1alpha3\nkind: TrafficTarget\nmetadata: {name: " + name +
-         ", namespace: " + ns +
-         "}\nspec:\n  destination: {kind: ServiceAccount, name: " + dest.substr(d + 1) +
-         ", namespace: " + dest.substr(0, d) + "}\n  rules: " + rules +
-         "\n  sources: [{kind: ServiceAccount, name: " + src.substr(s + 1) +
-         ", namespace: " + src.substr(0, s) + "}]\n---\n";
+         ", namespace: " + ns + "}\nspec:\n  destination: {kind: ServiceAccount, name: " + d.name +
+         ", namespace: " + d.namespace_ + "}\n  rules: " + rules +
+         "\n  sources: [{kind: ServiceAccount, name: " + s.name + ", namespace: " + s.namespace_ +
+         "}]\n---\n";
 }
 
 /// An HTTPRouteGroup (v1alpha4) with raw matches YAML.
