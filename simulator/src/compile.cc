@@ -8,6 +8,7 @@
 
 #include "sim_model.h"
 
+#include "meshproof/engine/model_index.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
 #include "meshproof/simulator/control.h"
@@ -129,16 +130,12 @@ using Described = std::map<std::string, const WorkloadSpec*>;
 
 // Behaviour per workload: its own entry (checked against the mesh), then spec.defaults,
 // then built-in defaults.
-Described DescribedWorkloads(const Scenario& scenario, const MeshModel& model, Diagnostics* diags) {
+Described DescribedWorkloads(const Scenario& scenario, const ModelIndex& index,
+                             Diagnostics* diags) {
   std::map<std::string, const WorkloadSpec*> described;
   for (const WorkloadSpec& w : scenario.workloads) {
     const auto name = NamespacedName::Parse(w.workload, "");
-    bool found = false;
-    for (const Workload& mw : model.workloads) {
-      if (name && mw.meta.namespace_ == name->namespace_ && mw.meta.name == name->name) {
-        found = true;
-      }
-    }
+    const bool found = name && index.Workload(name->namespace_, name->name).has_value();
     if (!found) {
       diags->Report(DiagCode::MP6002, w.loc, "no workload " + w.workload + " in the mesh");
       continue;
@@ -300,10 +297,11 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
   m.scenario = scenario;
   m.dynamic_splits.insert(control.dynamic_splits.begin(), control.dynamic_splits.end());
   m.graph = &graph;
+  m.index = std::make_unique<ModelIndex>(graph.model());
   m.zero_network = scenario.network_latency.kind() == Distribution::Kind::kDeterministic &&
                    scenario.network_latency.Mean() == 0;
   const std::size_t errors_before = diags->Count(Severity::kError);
-  const Described described = DescribedWorkloads(m.scenario, graph.model(), diags);
+  const Described described = DescribedWorkloads(m.scenario, *m.index, diags);
   AddNodes(described, &m);
   AddCalls(described, &m, diags);
   AddSources(control, &m, diags);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "meshproof/engine/model_index.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/simulator/canary.h"
 #include "meshproof/simulator/control.h"
@@ -15,26 +16,6 @@ namespace meshproof::sim {
 namespace {
 
 using nlohmann::json;
-
-const Workload* FindWorkload(const MeshModel& m, const std::string& ns, const std::string& name) {
-  for (const Workload& w : m.workloads) {
-    if (w.meta.namespace_ == ns && w.meta.name == name) return &w;
-  }
-  return nullptr;
-}
-bool HasService(const MeshModel& m, const std::string& ns, const std::string& name) {
-  for (const Service& s : m.services) {
-    if (s.meta.namespace_ == ns && s.meta.name == name) return true;
-  }
-  return false;
-}
-std::optional<std::size_t> WorkloadIndex(const MeshModel& m, const std::string& ns,
-                                         const std::string& name) {
-  for (std::size_t i = 0; i < m.workloads.size(); ++i) {
-    if (m.workloads[i].meta.namespace_ == ns && m.workloads[i].meta.name == name) return i;
-  }
-  return std::nullopt;
-}
 
 std::string Labels(const Labels& l) {
   std::string out = "{";
@@ -64,7 +45,8 @@ std::string FlaggerObjects(const CanarySpec& c, const Workload& target,
              "}";
   }
   ports += "]";
-  if (FindWorkload(model, ns, primary) == nullptr) {
+  const ModelIndex index(model);
+  if (!index.Workload(ns, primary)) {
     y << "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " << primary
       << ", namespace: " << ns << "}\nspec:\n  replicas: " << target.replicas.value_or(1)
       << "\n  selector: {matchLabels: " << Labels(primary_labels)
@@ -76,7 +58,7 @@ std::string FlaggerObjects(const CanarySpec& c, const Workload& target,
                                   : !c.target_port_name.empty() ? json(c.target_port_name).dump()
                                                                 : std::to_string(c.port);
   auto service = [&](const std::string& name, const ::meshproof::Labels& selector) {
-    if (name != c.service && HasService(model, ns, name)) return;  // the apex is always Flagger's
+    if (name != c.service && index.Service(ns, name)) return;  // the apex is always Flagger's
     y << "---\napiVersion: v1\nkind: Service\nmetadata: {name: " << name << ", namespace: " << ns
       << "}\nspec:\n  selector: " << Labels(selector) << "\n  ports: [{name: http, port: " << c.port
       << ", targetPort: " << target_port << "}]\n";
@@ -84,11 +66,7 @@ std::string FlaggerObjects(const CanarySpec& c, const Workload& target,
   service(c.service, primary_labels);
   service(c.service + "-primary", primary_labels);
   service(c.service + "-canary", canary_selector);
-  bool has_split = false;
-  for (const TrafficSplit& s : model.traffic_splits) {
-    if (s.meta.namespace_ == ns && s.meta.name == c.service) has_split = true;
-  }
-  if (!has_split) {
+  if (!index.TrafficSplit(ns, c.service)) {
     y << "---\napiVersion: split.smi-spec.io/v1alpha" << split_version
       << "\nkind: TrafficSplit\nmetadata: {name: " << c.service << ", namespace: " << ns
       << "}\nspec:\n  service: " << c.service << "\n  backends:\n  - {service: " << c.service
@@ -224,20 +202,17 @@ void AddLoadTester(const CanarySettings& settings, PreparedCanary* pp) {
 // when one is missing.
 bool FindFlaggerNodes(const MeshModel& model, PreparedCanary* pp) {
   PreparedCanary& p = *pp;
-  bool found_split = false;
-  for (std::size_t i = 0; i < model.traffic_splits.size(); ++i) {
-    const TrafficSplit& ts = model.traffic_splits[i];
-    if (ts.meta.namespace_ != p.spec.namespace_ || ts.meta.name != p.spec.service) continue;
-    found_split = true;
-    p.split = i;
-    for (std::size_t b = 0; b < ts.backends.size(); ++b) {
-      if (ts.backends[b].service == p.spec.service + "-canary") p.canary_backend = b;
-      if (ts.backends[b].service == p.spec.service + "-primary") p.primary_backend = b;
-    }
+  const ModelIndex index(model);
+  const auto split = index.TrafficSplit(p.spec.namespace_, p.spec.service);
+  const auto canary_node = index.Workload(p.spec.namespace_, p.spec.target);
+  const auto primary_node = index.Workload(p.spec.namespace_, p.spec.target + "-primary");
+  if (!split || !canary_node || !primary_node) return false;
+  p.split = *split;
+  const TrafficSplit& ts = model.traffic_splits[*split];
+  for (std::size_t b = 0; b < ts.backends.size(); ++b) {
+    if (ts.backends[b].service == p.spec.service + "-canary") p.canary_backend = b;
+    if (ts.backends[b].service == p.spec.service + "-primary") p.primary_backend = b;
   }
-  const auto canary_node = WorkloadIndex(model, p.spec.namespace_, p.spec.target);
-  const auto primary_node = WorkloadIndex(model, p.spec.namespace_, p.spec.target + "-primary");
-  if (!found_split || !canary_node || !primary_node) return false;
   p.canary_node = *canary_node;
   p.primary_node = *primary_node;
   return true;
@@ -278,15 +253,18 @@ std::unique_ptr<PreparedCanary> PrepareCanary(LoadedScenario* loaded,
   const CanarySpec* chosen = ChooseCanary(specs, settings, p, loaded);
   if (chosen == nullptr) return out;
   p.spec = *chosen;
-  const Workload* target = FindWorkload(loaded->mesh.model, p.spec.namespace_, p.spec.target);
-  if (target == nullptr) {
+  const auto target_index =
+      ModelIndex(loaded->mesh.model).Workload(p.spec.namespace_, p.spec.target);
+  if (!target_index) {
     loaded->diagnostics.Report(DiagCode::MP6002, settings.loc,
                                "Canary " + p.spec.namespace_ + "/" + p.spec.name +
                                    " targets Deployment " + p.spec.namespace_ + "/" +
                                    p.spec.target + ", which is not in the manifests");
     return out;
   }
-  AddFlaggerObjects(p.spec, *target, settings, *profile_id, loaded);
+  // A copy: adding Flagger's objects replaces the model the target was read from.
+  const Workload target = loaded->mesh.model.workloads[*target_index];
+  AddFlaggerObjects(p.spec, target, settings, *profile_id, loaded);
   const MeshModel& model = loaded->mesh.model;
   p.scenario = loaded->scenario;
   DescribeWorkload(p.spec.namespace_ + "/" + p.spec.target + "-primary", settings.primary,

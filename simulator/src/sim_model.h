@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "meshproof/engine/model_index.h"
 #include "meshproof/simulator/simulation.h"
 #include "meshproof/solver/query.h"
 
@@ -89,6 +91,7 @@ struct Simulator::Impl {
 
   Scenario scenario;
   const RouteGraph* graph = nullptr;
+  std::unique_ptr<ModelIndex> index;  // over graph->model(), built once in Create
   std::vector<EdgeInfo> edges;
   std::vector<NodeInfo> nodes;
   std::vector<NodeModel> node_models;
@@ -138,11 +141,10 @@ struct Simulator::Impl {
     const TrafficSplit& ts = model.traffic_splits[split.split];
     if (ts.matches.empty() || !graph->profile().split_matches_supported) return true;
     for (const SplitMatchRef& ref : ts.matches) {
-      for (const HTTPRouteGroup& g : model.http_route_groups) {
-        if (g.meta.namespace_ != ts.meta.namespace_ || g.meta.name != ref.name) continue;
-        for (const HttpMatch& m : g.matches) {
-          if (MatchAdmits(m, graph->profile(), r.method, r.path, r.headers)) return true;
-        }
+      const auto g = index->HttpRouteGroup(ts.meta.namespace_, ref.name);
+      if (!g) continue;
+      for (const HttpMatch& m : model.http_route_groups[*g].matches) {
+        if (MatchAdmits(m, graph->profile(), r.method, r.path, r.headers)) return true;
       }
     }
     return false;
