@@ -39,7 +39,7 @@ void RunDiff(benchmark::State& state, const std::string& base_text, const std::s
   state.counters["slices_examined"] = static_cast<double>(d.slices_examined);
   state.counters["slices_changed"] = static_cast<double>(d.slices.size());
   state.counters["unknown"] = d.unknown ? 1 : 0;
-  state.SetLabel(d.verdict);
+  state.SetLabel(DiffVerdictName(d.verdict));
 }
 
 // One TrafficTarget gains a match (a grant) in a 10 000-service mesh.

@@ -225,11 +225,9 @@ Outcome RunDiff(const Request& req) {
   }
   const bool granted =
       std::any_of(d.slices.begin(), d.slices.end(), [](const SliceChange& s) { return s.granted; });
-  const bool regressions =
-      std::any_of(d.new_findings.begin(), d.new_findings.end(), [&](const FindingRef& f) {
-        return settings->fail_on &&
-               ParseSeverity(f.severity).value_or(Severity::kInfo) >= *settings->fail_on;
-      });
+  const bool regressions = std::any_of(
+      d.new_findings.begin(), d.new_findings.end(),
+      [&](const FindingRef& f) { return settings->fail_on && f.severity >= *settings->fail_on; });
   out.exit_code = (req.fail_on_grant && granted) || regressions ? kExitFindings : kExitClean;
   return out;
 }

@@ -63,10 +63,10 @@ class Differ {
       granted = granted || s.granted;
       revoked = revoked || s.revoked;
     }
-    r.verdict = granted && revoked ? "incomparable"
-                : granted          ? "more-permissive"
-                : revoked          ? "less-permissive"
-                                   : "equal";
+    r.verdict = granted && revoked ? DiffVerdict::kIncomparable
+                : granted          ? DiffVerdict::kMorePermissive
+                : revoked          ? DiffVerdict::kLessPermissive
+                                   : DiffVerdict::kEqual;
     r.unknown = unknown_;
     return r;
   }
@@ -244,8 +244,8 @@ class Differ {
     e.request.method = q.method.value_or("");
     e.request.path = q.path.value_or("");
     e.request.headers = q.headers;
-    e.base_verdict = VerdictName(a0.verdict);
-    e.new_verdict = VerdictName(a1.verdict);
+    e.base_verdict = a0.verdict;
+    e.new_verdict = a1.verdict;
     e.base_allowed_share = AllowedShare(a0);
     e.new_allowed_share = AllowedShare(a1);
     auto objects = [](const QueryAnswer& a) {
@@ -421,8 +421,8 @@ class Differ {
     for (const auto& d : d1.items()) k1.insert(key(d));
     auto ref = [](const Diagnostic& d, const SourceSet& src) {
       FindingRef f;
-      f.code = InfoOf(d.code).id;
-      f.severity = SeverityName(d.severity);
+      f.code = d.code;
+      f.severity = d.severity;
       f.message = d.message;
       if (d.location.file < src.size()) f.file = src.name(d.location.file);
       f.line = d.location.line;
@@ -462,6 +462,20 @@ class Differ {
 
 DiffResult Diff(const LoadResult& base, const LoadResult& next, const DiffOptions& options) {
   return Differ(base, next, options).Run();
+}
+
+const char* DiffVerdictName(DiffVerdict v) {
+  switch (v) {
+    case DiffVerdict::kEqual:
+      return "equal";
+    case DiffVerdict::kMorePermissive:
+      return "more-permissive";
+    case DiffVerdict::kLessPermissive:
+      return "less-permissive";
+    case DiffVerdict::kIncomparable:
+      return "incomparable";
+  }
+  return "equal";
 }
 
 }  // namespace meshproof

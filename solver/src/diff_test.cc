@@ -47,10 +47,8 @@ DiffResult DiffOf(const std::string& before, const std::string& after,
           ex->request.path.empty() ? std::nullopt : std::optional<std::string>(ex->request.path),
           ex->request.headers,
           true};
-      EXPECT_EQ(VerdictName(Query(g0, q).verdict), ex->base_verdict)
-          << s.source << " -> " << s.destination;
-      EXPECT_EQ(VerdictName(Query(g1, q).verdict), ex->new_verdict)
-          << s.source << " -> " << s.destination;
+      EXPECT_EQ(Query(g0, q).verdict, ex->base_verdict) << s.source << " -> " << s.destination;
+      EXPECT_EQ(Query(g1, q).verdict, ex->new_verdict) << s.source << " -> " << s.destination;
       // A witness tells the sides apart: by verdict, or by the share of its requests allowed.
       EXPECT_GT(std::abs(ex->base_allowed_share - ex->new_allowed_share), 1e-9)
           << s.source << " -> " << s.destination;
@@ -68,14 +66,14 @@ const std::string kGrant =
 
 TEST(DiffTest, GrantedRevokedBoth) {
   DiffResult grant = DiffOf(kApps + kRoutes, kApps + kRoutes + kGrant);
-  EXPECT_EQ(grant.verdict, "more-permissive");
+  EXPECT_EQ(grant.verdict, DiffVerdict::kMorePermissive);
   ASSERT_EQ(grant.slices.size(), 1u);
   EXPECT_TRUE(grant.slices[0].granted);
   EXPECT_EQ(grant.slices[0].grant->request.path.rfind("/api/v1/", 0), 0u);
   EXPECT_EQ(grant.slices[0].grant->new_objects, std::vector<std::string>{"shop/t"});
 
   DiffResult revoke = DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes);
-  EXPECT_EQ(revoke.verdict, "less-permissive");
+  EXPECT_EQ(revoke.verdict, DiffVerdict::kLessPermissive);
   ASSERT_EQ(revoke.slices.size(), 1u);
   EXPECT_TRUE(revoke.slices[0].revoked);
   EXPECT_EQ(revoke.slices[0].revoke->base_objects, std::vector<std::string>{"shop/t"});
@@ -85,19 +83,19 @@ TEST(DiffTest, GrantedRevokedBoth) {
       kApps + kRoutes + kGrant,
       kApps + kRoutes +
           Target("shop", "t", "shop/admin", "shop/web", "[{kind: HTTPRouteGroup, name: r}]"));
-  EXPECT_EQ(both.verdict, "incomparable");
+  EXPECT_EQ(both.verdict, DiffVerdict::kIncomparable);
   EXPECT_EQ(both.slices.size(), 2u);
 }
 
 TEST(DiffTest, RegexWidenedGivesAWitnessInTheNewPartOnly) {
   std::string wide = Routes("shop", "r", "[{name: v1, pathRegex: \"/api/.*\", methods: [GET]}]");
   DiffResult r = DiffOf(kApps + kRoutes + kGrant, kApps + wide + kGrant);
-  EXPECT_EQ(r.verdict, "more-permissive");
+  EXPECT_EQ(r.verdict, DiffVerdict::kMorePermissive);
   ASSERT_EQ(r.slices.size(), 1u);
   const std::string& path = r.slices[0].grant->request.path;
   EXPECT_EQ(path.rfind("/api/", 0), 0u) << path;
   EXPECT_NE(path.rfind("/api/v1/", 0), 0u) << path;  // outside what was already allowed
-  EXPECT_EQ(r.slices[0].grant->base_verdict, "deny");
+  EXPECT_EQ(r.slices[0].grant->base_verdict, Verdict::kDeny);
 }
 
 TEST(DiffTest, SourceAdded) {
@@ -109,7 +107,7 @@ TEST(DiffTest, SourceAdded) {
       "  sources: [{kind: ServiceAccount, name: web, namespace: shop}, {kind: ServiceAccount, "
       "name: admin, namespace: shop}]\n";
   DiffResult r = DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + two);
-  EXPECT_EQ(r.verdict, "more-permissive");
+  EXPECT_EQ(r.verdict, DiffVerdict::kMorePermissive);
   ASSERT_EQ(r.slices.size(), 1u);
   EXPECT_EQ(r.slices[0].source, "shop/admin");
 }
@@ -119,7 +117,7 @@ TEST(DiffTest, MovedToAnotherFileIsEqual) {
   LoadResult n =
       LoadTexts({{"a.yaml", kApps + kRoutes}, {"policy/grant.yaml", "# moved here\n\n" + kGrant}});
   DiffResult r = Diff(b, n, {});
-  EXPECT_EQ(r.verdict, "equal");
+  EXPECT_EQ(r.verdict, DiffVerdict::kEqual);
   EXPECT_TRUE(r.changed_objects.empty());
   EXPECT_EQ(r.slices_examined, 0u);  // nothing changed: no slice is even looked at
 }
@@ -130,7 +128,7 @@ TEST(DiffTest, NoOpRefactorIsEqual) {
       Routes("shop", "store-routes", "[{name: v1, pathRegex: \"/api/v1/.*\", methods: [GET]}]") +
       Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: store-routes}]");
   DiffResult r = DiffOf(kApps + kRoutes + kGrant, kApps + renamed);
-  EXPECT_EQ(r.verdict, "equal") << (r.slices.empty() ? "" : r.slices[0].source);
+  EXPECT_EQ(r.verdict, DiffVerdict::kEqual) << (r.slices.empty() ? "" : r.slices[0].source);
   EXPECT_FALSE(r.changed_objects.empty());
   EXPECT_GT(r.slices_examined, 0u);
   EXPECT_EQ(r.slices_structural, r.slices_examined);  // proved equal without Z3
@@ -154,7 +152,7 @@ TEST(DiffTest, SplitReweighted) {
   EXPECT_NEAR(r.shares[0].backends[1].base_share, 0.1, 1e-12);
   EXPECT_NEAR(r.shares[0].backends[1].new_share, 0.5, 1e-12);
   // The canary runs as store-canary, which no grant covers: more of web's requests fail.
-  EXPECT_EQ(r.verdict, "less-permissive");
+  EXPECT_EQ(r.verdict, DiffVerdict::kLessPermissive);
   ASSERT_FALSE(r.slices.empty());
   EXPECT_NEAR(r.slices[0].revoke->base_allowed_share, 0.9, 1e-9);
   EXPECT_NEAR(r.slices[0].revoke->new_allowed_share, 0.5, 1e-9);
@@ -166,9 +164,9 @@ TEST(DiffTest, ProfileDependentChange) {
   std::string listed = Target("shop", "t", "shop/store", "shop/web",
                               "[{kind: HTTPRouteGroup, name: r, matches: [v1]}]");
   EXPECT_EQ(DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + listed, ProfileId::kSpec).verdict,
-            "equal");
+            DiffVerdict::kEqual);
   EXPECT_EQ(DiffOf(kApps + kRoutes + kGrant, kApps + kRoutes + listed, ProfileId::kOsm).verdict,
-            "more-permissive");
+            DiffVerdict::kMorePermissive);
 }
 
 TEST(DiffTest, FindingsNewAndFixed) {
@@ -177,11 +175,11 @@ TEST(DiffTest, FindingsNewAndFixed) {
       Target("shop", "t", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: gone}]");
   DiffResult r = DiffOf(broken, kApps + kRoutes + kGrant);
   bool fixed = std::any_of(r.fixed_findings.begin(), r.fixed_findings.end(),
-                           [](const FindingRef& f) { return f.code == "MP1001"; });
+                           [](const FindingRef& f) { return f.code == DiagCode::MP1001; });
   EXPECT_TRUE(fixed);
   DiffResult back = DiffOf(kApps + kRoutes + kGrant, broken);
   bool added = std::any_of(back.new_findings.begin(), back.new_findings.end(),
-                           [](const FindingRef& f) { return f.code == "MP1001"; });
+                           [](const FindingRef& f) { return f.code == DiagCode::MP1001; });
   EXPECT_TRUE(added);
 }
 
@@ -218,8 +216,10 @@ TEST(DiffTest, ScopedFindingsEqualFullVerifies) {
     for (const auto& x : k0) {
       if (!k1.count(x)) expected_fixed.insert(x);
     }
-    for (const auto& f : d.new_findings) got_new.insert(key(f.code, f.resource, f.message));
-    for (const auto& f : d.fixed_findings) got_fixed.insert(key(f.code, f.resource, f.message));
+    for (const auto& f : d.new_findings)
+      got_new.insert(key(InfoOf(f.code).id, f.resource, f.message));
+    for (const auto& f : d.fixed_findings)
+      got_fixed.insert(key(InfoOf(f.code).id, f.resource, f.message));
     EXPECT_EQ(got_new, expected_new);
     EXPECT_EQ(got_fixed, expected_fixed);
     EXPECT_FALSE(got_new.empty() && got_fixed.empty()) << "each change must move some finding";

@@ -30,8 +30,8 @@ json WitnessJson(const Witness& w) {
 
 json ExampleJson(const SliceChange::Example& e) {
   return {{"witness", WitnessJson(e.request)},
-          {"base", e.base_verdict},
-          {"new", e.new_verdict},
+          {"base", VerdictName(e.base_verdict)},
+          {"new", VerdictName(e.new_verdict)},
           {"baseAllowedShare", e.base_allowed_share},
           {"newAllowedShare", e.new_allowed_share},
           {"baseObjects", e.base_objects},
@@ -45,10 +45,10 @@ std::string Objects(const std::vector<std::string>& v) {
 }
 
 std::string ExampleLine(const SliceChange::Example& e, bool granted) {
-  std::string line = RequestText(e.request) + " (" + e.base_verdict;
-  if (e.base_verdict == "partial") line += " " + PercentText(e.base_allowed_share);
-  line += " -> " + e.new_verdict;
-  if (e.new_verdict == "partial") line += " " + PercentText(e.new_allowed_share);
+  std::string line = RequestText(e.request) + " (" + VerdictName(e.base_verdict);
+  if (e.base_verdict == Verdict::kPartial) line += " " + PercentText(e.base_allowed_share);
+  line += std::string(" -> ") + VerdictName(e.new_verdict);
+  if (e.new_verdict == Verdict::kPartial) line += " " + PercentText(e.new_allowed_share);
   line += ")";
   const auto& objs = granted ? e.new_objects : e.base_objects;
   if (!objs.empty())
@@ -57,8 +57,8 @@ std::string ExampleLine(const SliceChange::Example& e, bool granted) {
 }
 
 json FindingJson(const FindingRef& f) {
-  json j{{"code", f.code},
-         {"severity", f.severity},
+  json j{{"code", InfoOf(f.code).id},
+         {"severity", SeverityName(f.severity)},
          {"message", f.message},
          {"location", {{"file", f.file}, {"line", f.line}, {"column", f.column}}}};
   j["resource"] = f.resource ? json{{"kind", f.resource->kind},
@@ -72,7 +72,7 @@ json FindingJson(const FindingRef& f) {
 
 json DiffToJson(const DiffResult& d) {
   json j;
-  j["verdict"] = d.verdict;
+  j["verdict"] = DiffVerdictName(d.verdict);
   j["slices"] = json::array();
   for (const auto& s : d.slices) {
     json c{{"source", s.source},     {"destination", s.destination}, {"port", s.port},
@@ -104,7 +104,7 @@ json DiffToJson(const DiffResult& d) {
 }
 
 std::string DiffToText(const DiffResult& d) {
-  std::string out = "meshproof diff: " + d.verdict + " (" +
+  std::string out = std::string("meshproof diff: ") + DiffVerdictName(d.verdict) + " (" +
                     std::to_string(d.changed_objects.size()) + " objects changed, " +
                     std::to_string(d.slices_examined) + " slices examined, " +
                     std::to_string(d.slices_structural) + " proved equal structurally)\n";
@@ -124,15 +124,18 @@ std::string DiffToText(const DiffResult& d) {
     out.back() = '\n';
   }
   for (const auto& f : d.new_findings) {
-    out += "! new      " + f.file + ":" + std::to_string(f.line) + ": " + f.severity + ": " +
-           f.code + " " + f.message + "\n";
+    out += "! new      " + f.file + ":" + std::to_string(f.line) + ": " +
+           std::string(SeverityName(f.severity)) + ": " + InfoOf(f.code).id + " " + f.message +
+           "\n";
   }
-  for (const auto& f : d.fixed_findings) out += "* fixed    " + f.code + " " + f.message + "\n";
+  for (const auto& f : d.fixed_findings) {
+    out += std::string("* fixed    ") + InfoOf(f.code).id + " " + f.message + "\n";
+  }
   return out;
 }
 
 std::string DiffToMarkdown(const DiffResult& d) {
-  std::string out = "### meshproof diff: **" + d.verdict + "**\n\n";
+  std::string out = std::string("### meshproof diff: **") + DiffVerdictName(d.verdict) + "**\n\n";
   if (d.slices.empty() && d.shares.empty()) {
     out += "No access or traffic-split change: every request keeps its verdict.\n";
   }
@@ -151,8 +154,8 @@ std::string DiffToMarkdown(const DiffResult& d) {
         if (!ex) continue;
         const bool granted = ex == (s.grant ? &*s.grant : nullptr);
         out += std::string("| ") + (granted ? "🟢 granted" : "🔴 revoked") + " | `" + s.source +
-               "` | `" + dst + "` | `" + esc(RequestText(ex->request)) + "` | " + ex->base_verdict +
-               " | " + ex->new_verdict + " | " +
+               "` | `" + dst + "` | `" + esc(RequestText(ex->request)) + "` | " +
+               VerdictName(ex->base_verdict) + " | " + VerdictName(ex->new_verdict) + " | " +
                esc(Objects(granted ? ex->new_objects : ex->base_objects)) + " |\n";
       }
     }
@@ -170,7 +173,8 @@ std::string DiffToMarkdown(const DiffResult& d) {
     out += "<details><summary>" + std::to_string(d.new_findings.size()) +
            " new findings</summary>\n\n";
     for (const auto& f : d.new_findings) {
-      out += "- **" + f.code + "** (" + f.severity + ") `" + f.file + ":" + std::to_string(f.line) +
+      out += std::string("- **") + InfoOf(f.code).id + "** (" +
+             std::string(SeverityName(f.severity)) + ") `" + f.file + ":" + std::to_string(f.line) +
              "` " + f.message + "\n";
     }
     out += "\n</details>\n";
@@ -233,8 +237,8 @@ json DiffToSarif(const DiffResult& d, const LoadResult& next, const std::string&
   // New findings under their own catalog codes, as verify would report them.
   for (const FindingRef& f : d.new_findings) {
     SarifResult r;
-    r.rule_id = f.code;
-    r.level = ParseSeverity(f.severity).value_or(Severity::kWarning);
+    r.rule_id = InfoOf(f.code).id;
+    r.level = f.severity;
     r.message = f.message;
     r.file = f.file;
     r.line = f.line;

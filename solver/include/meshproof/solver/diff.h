@@ -20,6 +20,7 @@
 #include "meshproof/engine/diagnostics.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/profile.h"
+#include "meshproof/solver/reach.h"
 
 namespace meshproof {
 
@@ -38,8 +39,8 @@ struct SliceChange {
   bool revoked = false;
   struct Example {
     Witness request;
-    std::string base_verdict;  // allow | partial | deny
-    std::string new_verdict;
+    Verdict base_verdict = Verdict::kDeny;
+    Verdict new_verdict = Verdict::kDeny;
     double base_allowed_share = 0;
     double new_allowed_share = 0;
     std::vector<std::string> base_objects;  // TrafficTargets allowing it in BASE (ns/name)
@@ -61,13 +62,20 @@ struct ShareChange {
 };
 
 struct FindingRef {
-  std::string code, severity, message, file;
+  DiagCode code = DiagCode::MP0001;
+  Severity severity = Severity::kError;
+  std::string message, file;
   std::uint32_t line = 0, column = 0;
   std::optional<ObjectRef> resource;
 };
 
+/// The change as a whole: nothing changed, only grants, only revocations, or both.
+enum class DiffVerdict : std::uint8_t { kEqual, kMorePermissive, kLessPermissive, kIncomparable };
+/// "equal", "more-permissive", "less-permissive", "incomparable".
+const char* DiffVerdictName(DiffVerdict v);
+
 struct DiffResult {
-  std::string verdict = "equal";
+  DiffVerdict verdict = DiffVerdict::kEqual;
   std::vector<SliceChange> slices;
   std::vector<ShareChange> shares;
   std::vector<FindingRef> new_findings;    // in NEW, not in BASE
