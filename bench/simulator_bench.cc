@@ -1,7 +1,8 @@
 // simulator_bench: event rates of the simulation engine against a reference loop.
 //
 //   BM_ReferenceMM1   a plain binary-heap M/M/1 with no metrics and no model: the practical
-//                     floor for any DES kernel on this machine (canary-and-metrics.md 3.2)
+//                     floor for any DES kernel on this machine
+//                     (docs/reference/canary-and-metrics.md 3.2)
 //   BM_EngineMM1      the same system through meshproof: scenario, compiled mesh, access
 //                     decisions, histograms, windows, node statistics
 //   BM_EngineMMc      one replica serving 4 at once (M/M/4, rho 0.875)

@@ -24,7 +24,8 @@ namespace py = pybind11;
 namespace meshproof::python {
 namespace {
 
-// nlohmann::json -> Python objects (the JSON shapes are the contract; see product-spec.md).
+// nlohmann::json -> Python objects (the JSON shapes are the contract; see
+// docs/reference/product-spec.md).
 py::object ToPython(const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::null:

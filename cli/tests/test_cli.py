@@ -1,4 +1,4 @@
-"""The command-line contract of product-spec.md: commands, formats, exit codes, -o."""
+"""The command-line contract of docs/reference/product-spec.md: commands, formats, exit codes, -o."""
 
 import json
 import os

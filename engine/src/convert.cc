@@ -203,7 +203,7 @@ class ObjectConverter {
     return out;
   }
 
-  // Infers a version from the envelope's shape (smi-semantics.md section 0: the spec
+  // Infers a version from the envelope's shape (docs/reference/smi-semantics.md section 0: the spec
   // documents omit apiVersion).
   int InferVersion(SmiKind k) {
     const Node* spec = Child(obj_, "spec");

@@ -10,7 +10,8 @@ std::vector<Profile> Build() {
   spec.id = ProfileId::kSpec;
   spec.name = "spec";
   spec.description =
-      "the SMI spec's own reading, with smi-semantics.md section 6's recommendations";
+      "the SMI spec's own reading, with docs/reference/smi-semantics.md section 6's "
+      "recommendations";
   // access v1alpha4 is a draft: accepted, with the converter's MP0003.
   spec.served = {{1, 2, 3, 4}, {1, 2, 3, 4}, {1, 2, 3, 4}, {4}, {1, 2, 3, 4}};
   out.push_back(spec);
@@ -18,7 +19,7 @@ std::vector<Profile> Build() {
   Profile osm = spec;
   osm.id = ProfileId::kOsm;
   osm.name = "osm";
-  osm.description = "Open Service Mesh v1.2 (smi-semantics.md section 7)";
+  osm.description = "Open Service Mesh v1.2 (docs/reference/smi-semantics.md section 7)";
   osm.rule_without_matches_grants_all = false;
   osm.empty_sources_grant_any_on_tcp = true;
   osm.tcp_rules_grant_http_ports = false;
@@ -38,7 +39,7 @@ std::vector<Profile> Build() {
   Profile traefik = spec;
   traefik.id = ProfileId::kTraefik;
   traefik.name = "traefik";
-  traefik.description = "Traefik Mesh (smi-semantics.md section 8)";
+  traefik.description = "Traefik Mesh (docs/reference/smi-semantics.md section 8)";
   traefik.empty_rules_grant_all = true;
   traefik.path_anchoring = RegexAnchoring::kPrefix;
   traefik.header_anchoring = RegexAnchoring::kSearch;

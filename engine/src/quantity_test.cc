@@ -38,7 +38,7 @@ TEST(ParseQuantityTest, RejectsNonQuantities) {
 }
 
 TEST(ExactSharesTest, SpecExample) {
-  // smi-semantics.md 3.2: 10m/100m/1500m => 0.62% / 6.21% / 93.17%.
+  // docs/reference/smi-semantics.md 3.2: 10m/100m/1500m => 0.62% / 6.21% / 93.17%.
   std::vector<std::optional<QuantityValue>> v = {ParseQuantity("10m"), ParseQuantity("100m"),
                                                  ParseQuantity("1500m")};
   auto s = ExactShares(v);

@@ -1,10 +1,10 @@
 // schema.h (private): object schemas as data, and one validator for all of them.
 //
-// Each (kind, SMI version) has a Schema tree mirroring the SMI CRDs (smi-semantics.md
-// section 5) and the spec prose. The validator reports MP0002 (missing required field,
-// wrong type, value outside an enum) and MP0004 (a field this version does not have: the
-// API server would prune it silently). Kubernetes kinds get "open" schemas that check only
-// the fields meshproof reads.
+// Each (kind, SMI version) has a Schema tree mirroring the SMI CRDs
+// (docs/reference/smi-semantics.md section 5) and the spec prose. The validator reports MP0002
+// (missing required field, wrong type, value outside an enum) and MP0004 (a field this version does
+// not have: the API server would prune it silently). Kubernetes kinds get "open" schemas that check
+// only the fields meshproof reads.
 #pragma once
 
 #include <functional>

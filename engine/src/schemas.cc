@@ -1,5 +1,5 @@
-// Schemas transcribe the smi-sdk-go CRDs and the spec prose (smi-semantics.md sections 1-3
-// and 5). Where the CRD is stricter than the prose (v1alpha1 destination.port is
+// Schemas transcribe the smi-sdk-go CRDs and the spec prose (docs/reference/smi-semantics.md
+// sections 1-3 and 5). Where the CRD is stricter than the prose (v1alpha1 destination.port is
 // CRD-required but optional in the prose), the prose wins and no MP0002 is raised.
 #include "schemas.h"
 
@@ -70,7 +70,7 @@ Schema HttpMatch(int version) {
 
 Schema HTTPRouteGroup(int version) {
   if (version <= 2) return Envelope({{"matches", ArrayOf(HttpMatch(version))}});
-  // The CRD requires spec.matches but not spec itself (smi-semantics.md section 5).
+  // The CRD requires spec.matches but not spec itself (docs/reference/smi-semantics.md section 5).
   return Envelope({{"spec", Obj({{"matches", ArrayOf(HttpMatch(version))}}, {"matches"})}});
 }
 

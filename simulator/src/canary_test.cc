@@ -1,6 +1,6 @@
-// Canary prediction over the simulated mesh: the worked numbers of canary-and-metrics.md
-// 1.2/1.3 (failed requests on the way, no-data and binomial check failures at low
-// traffic), access policy on the canary, and the load tester.
+// Canary prediction over the simulated mesh: the worked numbers of
+// docs/reference/canary-and-metrics.md 1.2/1.3 (failed requests on the way, no-data and binomial
+// check failures at low traffic), access policy on the canary, and the load tester.
 #include "meshproof/simulator/canary.h"
 
 #include <cmath>

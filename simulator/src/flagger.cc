@@ -43,8 +43,8 @@ std::string Squash(const std::string& q) {
   return out;
 }
 
-// Recognises the PromQL shapes the simulator can answer (canary-and-metrics.md 1.3); the
-// template's label filters are taken to select the canary's inbound traffic.
+// Recognises the PromQL shapes the simulator can answer (docs/reference/canary-and-metrics.md 1.3);
+// the template's label filters are taken to select the canary's inbound traffic.
 std::optional<std::string> ClassifyQuery(const std::string& query, CanaryMetric* m) {
   const std::string q = Squash(query);
   const auto hq = q.find("histogram_quantile(");
@@ -304,7 +304,7 @@ class CanaryReader {
       Report(DiagCode::MP7001, At(a, {"mirror"}), "spec.analysis.mirror",
              "mirror with an SMI router: GetRoutes never reports mirroring, so runCanary re-enters "
              "the mirror step "
-             "forever and the canary never advances (canary-and-metrics.md 1.4)");
+             "forever and the canary never advances (docs/reference/canary-and-metrics.md 1.4)");
     }
     if (has_match && c.iterations > 0) {
       Report(DiagCode::MP7001, At(a, {"match"}), "spec.analysis.match",

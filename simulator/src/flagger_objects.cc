@@ -24,7 +24,7 @@ std::string Labels(const Labels& l) {
   return out + "}";
 }
 
-// The objects Flagger creates for a Canary (canary-and-metrics.md 1.4), as YAML.
+// The objects Flagger creates for a Canary (docs/reference/canary-and-metrics.md 1.4), as YAML.
 std::string FlaggerObjects(const CanarySpec& c, const Workload& target,
                            const std::string& primary_sa, int split_version,
                            const MeshModel& model) {

@@ -1,5 +1,5 @@
-// The Flagger state machine against canary-and-metrics.md 1.2's timelines, and Canary
-// parsing with Flagger's defaults, clamps and the combinations SMI routers mishandle.
+// The Flagger state machine against docs/reference/canary-and-metrics.md 1.2's timelines, and
+// Canary parsing with Flagger's defaults, clamps and the combinations SMI routers mishandle.
 #include "meshproof/simulator/flagger.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
-// Validation of the simulator against queueing theory (queueing-oracles.md, section 4).
+// Validation of the simulator against queueing theory (docs/reference/queueing-oracles.md, section
+// 4).
 //
 // Each case runs a scenario from scenarios/validation/ (the textbook system expressed as
 // a mesh: a client identity, Services, Deployments, a TrafficTarget) with enough

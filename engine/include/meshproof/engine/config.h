@@ -10,7 +10,8 @@
 //   suppress:                       # CODE, or CODE=kind/namespace/name
 //   - MP0006
 //   - MP3011=TrafficSplit/shop/web-split
-//   intents:                        # what must and must not be reachable (product-spec.md)
+//   intents:                        # what must and must not be reachable
+//   (docs/reference/product-spec.md)
 //   - allow: {from: bookbuyer/bookbuyer, to: bookstore/bookstore, method: GET, path: /books-bought}
 //   - deny:  {from: "*", to: bookwarehouse/mysql, except: [bookwarehouse/bookwarehouse]}
 //

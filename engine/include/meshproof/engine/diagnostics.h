@@ -40,7 +40,7 @@ struct CodeInfo {
   const char* id;  // "MP0001"
   Severity default_severity;
   CodeStatus status;
-  const char* title;  // one line, from product-spec.md's catalog
+  const char* title;  // one line, from docs/reference/product-spec.md's catalog
 };
 
 /// The whole catalog, ordered by code. Never empty.

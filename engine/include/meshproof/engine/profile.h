@@ -1,9 +1,9 @@
 // profile.h: semantics profiles, as data.
 //
 // SMI promises portability, yet implementations read the same manifest differently
-// (smi-semantics.md sections 6-8). A Profile is one row of decisions; the graph compiler
-// and the checks consult its fields and never branch on a profile's name. Each field names
-// the section of smi-semantics.md it comes from.
+// (docs/reference/smi-semantics.md sections 6-8). A Profile is one row of decisions; the graph
+// compiler and the checks consult its fields and never branch on a profile's name. Each field names
+// the section of docs/reference/smi-semantics.md it comes from.
 //
 //   spec     the spec's own reading, with the recommendations of section 6 (default)
 //   osm      Open Service Mesh v1.2 (section 7)

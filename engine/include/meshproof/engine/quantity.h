@@ -3,7 +3,7 @@
 // SMI TrafficSplit v1alpha1 weights are resource.Quantity values: "1" is 1000m, "500m" is
 // 0.5, "1e3" is 1000, "1Ki" is 1024. The smi-sdk-go conversion to v1alpha2 takes the
 // unscaled digits ("500m" -> 500, "1" -> 1) and so turns a 2:1 split into 1:500; meshproof
-// evaluates the quantity instead (smi-semantics.md section 3.3).
+// evaluates the quantity instead (docs/reference/smi-semantics.md section 3.3).
 #pragma once
 
 #include <optional>

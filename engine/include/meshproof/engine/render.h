@@ -2,8 +2,8 @@
 //
 // Text follows ninja/compilers: "file:line:col: severity: CODE message [Kind ns/name]",
 // then the offending source line and a caret under the column. JSON follows
-// product-spec.md ("A diagnostic (JSON)" and the verify envelope). Model JSON is stable:
-// keys sorted, objects in (namespace, name) order, so it can be golden-tested and diffed.
+// docs/reference/product-spec.md ("A diagnostic (JSON)" and the verify envelope). Model JSON is
+// stable: keys sorted, objects in (namespace, name) order, so it can be golden-tested and diffed.
 #pragma once
 
 #include <functional>
@@ -26,7 +26,7 @@ const char* MeshproofVersion();
 /// follow when the location has a line.
 std::string RenderDiagnosticText(const Diagnostic& d, const SourceSet& sources, bool quote = true);
 
-/// One diagnostic as product-spec.md's JSON object.
+/// One diagnostic as docs/reference/product-spec.md's JSON object.
 nlohmann::json DiagnosticToJson(const Diagnostic& d, const SourceSet& sources);
 
 /// The model as JSON (see model.h for the meaning of each field).

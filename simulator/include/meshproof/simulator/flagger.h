@@ -1,7 +1,7 @@
 // flagger.h: Flagger's Canary as data, and its analysis state machine.
 //
 // ParseCanaries reads flagger.app/v1beta1 Canary and MetricTemplate objects from the
-// manifests and applies Flagger's defaults and clamps (canary-and-metrics.md 1.1):
+// manifests and applies Flagger's defaults and clamps (docs/reference/canary-and-metrics.md 1.1):
 // interval default 60s and >= 10s, threshold <= 0 -> 1, maxWeight 0 -> 100 (or the last
 // stepWeights entry), metric interval default 1m, deprecated scalar thresholds. What the
 // SMI routers mishandle is rejected (MP7001: mirror; match with iterations; providers that

@@ -1,7 +1,7 @@
 // render.h: simulation results as SMI TrafficMetrics JSON and as a compact text table.
 //
-// JSON (product-spec.md, simulate): an envelope with meshproof_version, profile, inputs and
-// seed, then `metrics` (a metrics.smi-spec.io/v1alpha1 TrafficMetricsList for the whole
+// JSON (docs/reference/product-spec.md, simulate): an envelope with meshproof_version, profile,
+// inputs and seed, then `metrics` (a metrics.smi-spec.io/v1alpha1 TrafficMetricsList for the whole
 // run after warm-up), `windows` (the same per metric window) and `nodes` (per workload
 // queueing figures). Values are Kubernetes quantity strings as the SMI SDK writes them
 // (latencies in ms, "296875m" = 296.875 ms; counts may be fractional means). With several

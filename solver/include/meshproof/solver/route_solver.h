@@ -3,7 +3,8 @@
 // Regexes are read in RE2 syntax (what Envoy evaluates) by meshproof's own parser, then
 // translated into Z3 regular expressions. Every Boolean combination is built inside the
 // regex algebra so that each string gets one membership constraint: Z3 4.8.12 falls off a
-// performance cliff with several memberships on one string (verification-notes.md 4.2).
+// performance cliff with several memberships on one string
+// (docs/reference/verification-notes.md 4.2).
 //
 // Alphabet: witnesses are searched first over printable ASCII without space ('!'..'~'),
 // then over all of ASCII; a regex that could only match beyond ASCII (a negated class) is
