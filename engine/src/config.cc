@@ -86,7 +86,8 @@ StatusOr<Intent> ParseIntent(const Node* item, const std::string& name, FileId f
         kind + ": give exactly one of 'to' (ns/service) or 'to-identity' (ns/serviceaccount)");
   }
   for (const std::string* ref : {&in.from, &in.to, &in.to_identity}) {
-    if (!ref->empty() && *ref != "*" && ref->find('/') == std::string::npos) {
+    if (!ref->empty() && *ref != "*" &&
+        (ref->find('/') == std::string::npos || !NamespacedName::Parse(*ref, ""))) {
       return Bad(name, body, "'" + *ref + "' must be namespace/name");
     }
   }

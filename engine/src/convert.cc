@@ -9,6 +9,7 @@
 
 #include "schemas.h"
 
+#include "meshproof/engine/numeric.h"
 #include "meshproof/engine/quantity.h"
 
 namespace meshproof {
@@ -690,9 +691,7 @@ class ObjectConverter {
     bool suffixed = false;
     for (const SplitBackend& b : ts.backends) {
       if (!shares.empty()) shares += ", ";
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.2f%%", b.share * 100);
-      shares += b.service + " " + b.weight_text + " = " + buf;
+      shares += b.service + " " + b.weight_text + " = " + PercentFixed(b.share, 2);
       if (!b.weight_text.empty() &&
           std::isalpha(static_cast<unsigned char>(b.weight_text.back()))) {
         suffixed = true;

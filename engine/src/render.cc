@@ -18,6 +18,12 @@ std::string PercentText(double share) {
   return buf;
 }
 
+std::string PercentFixed(double share, int decimals) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f%%", decimals, share * 100);
+  return buf;
+}
+
 namespace {
 
 json RefJson(const ObjectRef& r) {

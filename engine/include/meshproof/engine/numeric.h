@@ -18,5 +18,8 @@ inline constexpr double kTimeTolerance = 1e-9;
 
 /// A share as a percentage with up to four significant digits: 0.125 -> "12.5%".
 std::string PercentText(double share);
+/// A share as a percentage with a fixed number of decimals: (0.0621, 2) -> "6.21%" (for
+/// columns of shares that must line up and add up visibly).
+std::string PercentFixed(double share, int decimals);
 
 }  // namespace meshproof
