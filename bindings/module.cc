@@ -15,6 +15,7 @@
 #include <pybind11/stl.h>
 
 #include "meshproof/app/commands.h"
+#include "meshproof/app/main.h"
 #include "meshproof/app/run.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
@@ -183,6 +184,16 @@ PYBIND11_MODULE(_core, m) {
       py::arg("argv"),
       "Runs one command exactly as the `meshproof` binary would (argv without the program "
       "name): (exit_code, document, output, messages). Raises ValueError on bad usage.");
+
+  m.def(
+      "main",
+      [](const std::vector<std::string>& argv) {
+        py::gil_scoped_release release;
+        return meshproof::app::RunCommandLine(argv);
+      },
+      py::arg("argv"),
+      "The `meshproof` command line, exactly as the binary runs it: output on file descriptors 1 "
+      "and 2, the exit code returned (for `python3 -m meshproof`).");
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {

@@ -11,7 +11,7 @@ files=(
   simulator/src/aggregation.cc simulator/src/canary.cc simulator/src/canary_render.cc
   simulator/src/compile.cc simulator/src/flagger.cc simulator/src/flagger_objects.cc
   simulator/src/metric_window.cc simulator/src/replication.cc simulator/src/scenario.cc
-  cli/main.cc
+  cli/main.cc app/src/main.cc
   app/src/codes.cc app/src/commands.cc app/src/help.cc app/src/output.cc
   app/src/render_text.cc app/src/run.cc app/src/run_scenario.cc app/src/settings.cc
 )
