@@ -7,7 +7,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 SCENARIO ?= scenarios/bookstore/mesh
 
-.PHONY: all deps configure build demo test test-cpp test-python bench asan format clean
+.PHONY: all deps configure build demo test test-cpp test-python bench asan format clean package install
 
 all: build
 
@@ -40,6 +40,17 @@ test-cpp:
 
 test-python:
 	@MESHPROOF_BUILD_DIR=$(abspath $(BUILD)) $(PYTHON) -m pytest -q bindings/tests cli/tests app/tests
+
+# A Debian package of the installed files: $(BUILD)/meshproof_<version>_<arch>.deb
+# (install it with `apt install ./$(BUILD)/meshproof_*.deb`).
+package: build
+	@cd $(BUILD) && cpack -G DEB
+
+# Installs into PREFIX (default /usr/local; the Python package goes where Debian's python3
+# looks for that prefix).
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Benchmarks (not part of `make test`): the ratios the issues target, and peak memory of a
 # full verify of a generated 10000-service mesh.

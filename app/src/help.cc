@@ -3,6 +3,7 @@
 #include <set>
 
 #include "meshproof/app/commands.h"
+#include "meshproof/engine/render.h"
 
 namespace meshproof::app {
 namespace {
@@ -162,6 +163,65 @@ std::string HelpText(const CommandSpec* command) {
       "\nPATH is a file, a folder (searched recursively for *.yaml, *.yml, *.json) or - for "
       "stdin.\n\n";
   out += kExitCodes;
+  return out;
+}
+
+namespace {
+
+// Text for roff: backslashes and leading dots/quotes escaped, dashes as \-.
+std::string Roff(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+std::string ManFlags(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) {
+    const FlagSpec& f = Flag(name);
+    out += ".TP\n.B " + Roff(FlagColumn(f).substr(FlagColumn(f).find_first_not_of(' '))) + "\n" +
+           Roff(f.help) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ManPage() {
+  std::string out = std::string(".TH MESHPROOF 1 \"\" \"meshproof ") + MeshproofVersion() +
+                    "\" \"User Commands\"\n" +
+                    ".SH NAME\nmeshproof \\- prove and simulate SMI policy before it reaches a "
+                    "cluster\n.SH SYNOPSIS\n.B meshproof\n.I COMMAND\n[\\fIARGS\\fR] "
+                    "[\\fIflags\\fR]\n.SH DESCRIPTION\nmeshproof reads Kubernetes and Service "
+                    "Mesh Interface manifests (every SMI version), reports what is wrong with "
+                    "stable diagnostic codes at file:line:col, answers who can reach what, diffs "
+                    "two policy versions, simulates traffic and predicts Flagger canary "
+                    "rollouts.\nPATH is a file, a folder (searched recursively for *.yaml, *.yml "
+                    "and *.json) or \\- for standard input.\n.SH COMMANDS\n";
+  for (const auto& c : AllCommands()) {
+    out += ".SS \"" + Roff(std::string("meshproof ") + c.name + " " + c.args) + "\"\n" +
+           Roff(c.summary) + ".\nOutput formats (\\-o): ";
+    for (std::size_t i = 0; i < c.formats.size(); ++i) {
+      out += (i ? ", " : "") + c.formats[i] + (i == 0 ? " (default)" : "");
+    }
+    out += ".\n" + ManFlags(c.flags) + ".PP\nExamples:\n";
+    for (const std::string& e : c.examples) out += ".RS\n.nf\n" + Roff(e) + "\n.fi\n.RE\n";
+  }
+  out += ".SH EXIT STATUS\n" + Roff(kExitCodes) +
+         ".SH FILES\n.TP\n.B .meshproof.yaml\nSettings beside the inputs: profile, failOn, "
+         "suppressions, severity overrides, intents, solverTimeoutMs.\n"
+         ".SH ENVIRONMENT\n.TP\n.B NO_COLOR\nWhen set and not empty, \\-\\-color auto never "
+         "colours.\n.SH SEE ALSO\nmeshproof codes (the diagnostic catalog), python3 \\-m "
+         "meshproof (the same commands from the Python package).\n";
   return out;
 }
 

@@ -41,6 +41,8 @@ StatusOr<Request> ParseCommandLine(const std::vector<std::string>& args);
 
 /// `meshproof --help` (no command) or `meshproof CMD --help`.
 std::string HelpText(const CommandSpec* command);
+/// The manual page meshproof(1) in roff (man(7)), from the same tables as --help.
+std::string ManPage();
 /// A completion script for "bash", "zsh" or "fish"; InvalidArgument otherwise.
 StatusOr<std::string> CompletionScript(const std::string& shell);
 
