@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pytest
   python3-numpy python3-pandas python3-jsonschema python3-lxml time
-  clang-format clang-tidy dpkg-dev pre-commit git
+  clang-format clang-tidy dpkg-dev pre-commit python3-yaml git
 )
 
 missing=()

@@ -6,11 +6,13 @@ import subprocess
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def test_github_workflow_uploads_sarif_and_gates():
-    text = (ROOT / "examples" / "ci" / "github-actions.yml").read_text()
-    assert "meshproof verify deploy/ -o sarif --fail-on never --output-file meshproof.sarif" in text
-    assert "github/codeql-action/upload-sarif" in text and "security-events: write" in text
-    assert "meshproof verify deploy/ --fail-on error" in text
+def test_github_action_runs_the_documented_commands():
+    text = (ROOT / "action.yml").read_text()
+    assert 'meshproof verify "$MESHPROOF_PATH" -o sarif --fail-on never --output-file meshproof.sarif' in text
+    assert "github/codeql-action/upload-sarif" in text
+    assert 'meshproof verify "$MESHPROOF_PATH" --fail-on "$FAIL_ON"' in text
+    diff = (ROOT / "scripts" / "ci" / "comment-diff.sh").read_text()
+    assert 'meshproof diff --git "origin/$BASE_REF" "$MESHPROOF_PATH" -o markdown' in diff
 
 
 def test_pre_commit_hook_command_runs(meshproof_bin):
