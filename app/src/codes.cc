@@ -175,14 +175,14 @@ Outcome RunCodes(const Request& req) {
     for (const CodeInfo& c : DiagnosticCatalog()) {
       if (req.topic != c.id) continue;
       out.document = CodeJson(c);
-      out.output = req.format == OutputFormat::kJson ? out.document.dump(2) + "\n" : OneCodeText(c);
+      out.output = req.format == OutputFormat::kJson ? JsonText(&out.document) : OneCodeText(c);
       return out;
     }
     return CannotRun("no diagnostic code '" + req.topic + "' (see meshproof codes)");
   }
   out.document = json::array();
   for (const CodeInfo& c : DiagnosticCatalog()) out.document.push_back(CodeJson(c));
-  out.output = req.format == OutputFormat::kJson ? out.document.dump(2) + "\n" : CatalogText();
+  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document) : CatalogText();
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "meshproof/engine/graph.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/render.h"
+#include "meshproof/engine/text.h"
 #include "meshproof/solver/diff.h"
 #include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
@@ -92,12 +93,13 @@ Outcome RunVerify(const Request& req, LoadResult& r) {
   out.document = VerifyJson(req, *settings, diags, r, suppressed);
   switch (req.format) {
     case OutputFormat::kJson:
-      out.output = out.document.dump(2) + "\n";
+      out.output = JsonText(&out.document);
       break;
     case OutputFormat::kSarif: {
       SarifLog log(SourceRoot(), &r.sources, LocatorFor(r.model));
       for (const Diagnostic& d : diags.items()) log.AddDiagnostic(d);
-      out.output = log.Build().dump(2) + "\n";
+      json sarif = log.Build();
+      out.output = JsonText(&sarif);
       break;
     }
     case OutputFormat::kJunit:
@@ -120,7 +122,7 @@ Outcome RunReach(const Request& req, LoadResult& r) {
   const std::vector<ReachEntry> matrix = ReachMatrix(g, req.include_deny);
   out.document = Envelope(settings->profile_name, req.paths);
   out.document["entries"] = ReachToJson(g, matrix);
-  out.output = req.format == OutputFormat::kJson ? out.document.dump(2) + "\n"
+  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
                                                  : ReachText(g, matrix, settings->profile_name);
   out.exit_code = FinishWithFailures(r, kExitClean, &out);
   return out;
@@ -159,7 +161,7 @@ Outcome RunQuery(const Request& req, LoadResult& r) {
   const QueryAnswer a = Query(g, *q, settings->solver_timeout_ms);
   out.document = Envelope(settings->profile_name, req.paths);
   out.document.update(QueryAnswerToJson(a));
-  out.output = req.format == OutputFormat::kJson ? out.document.dump(2) + "\n" : QueryText(a);
+  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document) : QueryText(a);
   const int verdict_exit = a.unknown                      ? kExitUnknown
                            : a.verdict == Verdict::kAllow ? kExitClean
                                                           : kExitFindings;
@@ -175,7 +177,7 @@ Outcome RunModel(const Request& req, const LoadResult& r) {
   for (const Diagnostic& d : r.diagnostics.items()) {
     out.document["diagnostics"].push_back(DiagnosticToJson(d, r.sources));
   }
-  out.output = out.document.dump(2) + "\n";
+  out.output = JsonText(&out.document);
   out.exit_code = FinishWithFailures(r, kExitClean, &out);
   return out;
 }
@@ -212,14 +214,16 @@ Outcome RunDiff(const Request& req) {
   out.document.update(DiffToJson(d));
   switch (req.format) {
     case OutputFormat::kJson:
-      out.output = out.document.dump(2) + "\n";
+      out.output = JsonText(&out.document);
       break;
     case OutputFormat::kMarkdown:
       out.output = DiffToMarkdown(d);
       break;
-    case OutputFormat::kSarif:
-      out.output = DiffToSarif(d, next, SourceRoot()).dump(2) + "\n";
+    case OutputFormat::kSarif: {
+      json sarif = DiffToSarif(d, next, SourceRoot());
+      out.output = JsonText(&sarif);
       break;
+    }
     default:
       out.output = DiffToText(d);
   }
@@ -292,7 +296,14 @@ Outcome RunLoaded(const Request& request, LoadResult loaded) {
   }
 }
 
-Outcome Run(const Request& request) {
+std::string JsonText(json* doc) {
+  EscapeInvalidUtf8(doc);
+  return doc->dump(2) + "\n";
+}
+
+namespace {
+
+Outcome Dispatch(const Request& request) {
   switch (request.command) {
     case Command::kVerify:
     case Command::kReach:
@@ -318,6 +329,21 @@ Outcome Run(const Request& request) {
       return RunHelp(request);
   }
   return CannotRun("unknown command");
+}
+
+}  // namespace
+
+Outcome Run(const Request& request) {
+  Outcome out = Dispatch(request);
+  // User bytes leave in one shape (engine/text.h): the document as Python receives it,
+  // and everything meant for a terminal. JSON, SARIF and JUnit output escaped theirs when
+  // they were serialised; text output is escaped here, keeping only our own colours.
+  EscapeInvalidUtf8(&out.document);
+  for (std::string& m : out.messages) m = EscapeForTerminal(m);
+  out.diagnostics_text = EscapeForTerminal(out.diagnostics_text, request.color);
+  if (request.format == OutputFormat::kText || request.format == OutputFormat::kMarkdown)
+    out.output = EscapeForTerminal(out.output, request.color);
+  return out;
 }
 
 }  // namespace meshproof::app

@@ -8,6 +8,11 @@
 
 namespace meshproof::app {
 
+/// `*doc` serialised as meshproof prints JSON (two-space indent, final newline), after its
+/// strings went through EscapeInvalidUtf8 (engine/text.h) in place: user bytes can never
+/// make serialisation fail.
+std::string JsonText(nlohmann::json* doc);
+
 /// An Outcome with exit code 2 and `message` for standard error.
 Outcome CannotRun(const std::string& message);
 

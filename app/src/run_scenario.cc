@@ -62,7 +62,7 @@ Outcome RunSimulate(const Request& req) {
   const sim::SimulationResult result = prepared.simulator->Run(OptionsFrom(req));
   const sim::RenderContext ctx = sim::ContextFor(loaded, req.paths[0], prepared.profile);
   out.document = sim::SimulationToJson(result, ctx);
-  out.output = req.format == OutputFormat::kJson ? out.document.dump(2) + "\n"
+  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
                                                  : sim::SimulationToText(result, ctx);
   return out;
 }
@@ -85,7 +85,7 @@ Outcome RunCanary(const Request& req) {
   const sim::CanaryPrediction prediction = sim::PredictCanary(*prepared, OptionsFrom(req));
   const sim::RenderContext ctx = sim::ContextFor(loaded, req.paths[0], prepared->profile);
   out.document = sim::CanaryToJson(prediction, ctx);
-  out.output = req.format == OutputFormat::kJson ? out.document.dump(2) + "\n"
+  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
                                                  : sim::CanaryToText(prediction, ctx);
   return out;
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "meshproof/engine/render.h"
+#include "meshproof/engine/text.h"
 
 namespace meshproof {
 
@@ -103,7 +104,8 @@ std::string WitnessText(const Witness& w) {
   return s;
 }
 
-std::string Xml(const std::string& s) {
+std::string Xml(const std::string& raw) {
+  const std::string s = EscapeInvalidUtf8(raw);
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -120,9 +122,13 @@ std::string Xml(const std::string& s) {
         out += "&quot;";
         break;
       default:
-        // XML 1.0 forbids most control characters.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += ' ';
+        // XML 1.0 forbids most control characters, even as references: written as
+        // text.h's \xHH like every other output.
+        if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+          static const char kDigits[] = "0123456789abcdef";
+          out += "\\x";
+          out += kDigits[static_cast<unsigned char>(c) >> 4];
+          out += kDigits[static_cast<unsigned char>(c) & 15];
         } else {
           out += c;
         }

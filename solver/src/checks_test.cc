@@ -232,6 +232,16 @@ INSTANTIATE_TEST_SUITE_P(
         CheckCase{"MP2001_invalid_regex", DiagCode::MP2001,
                   kStore + Routes("shop", "r", "[{name: m, pathRegex: \"/api/(?=v1)\"}]") + kAllow,
                   kStore + Routes("shop", "r", "[{name: m, pathRegex: \"/api/(?:v1)\"}]") + kAllow},
+        CheckCase{
+            "MP2001_regex_past_nesting_limit", DiagCode::MP2001,
+            kStore +
+                Routes("shop", "r", "[{name: m, pathRegex: \"" + std::string(20000, '(') + "\"}]") +
+                kAllow,
+            kStore +
+                Routes("shop", "r",
+                       "[{name: m, pathRegex: \"" + std::string(1000, '(') + "/a" +
+                           std::string(1000, ')') + "\"}]") +
+                kAllow},
         CheckCase{"MP2002_empty_match", DiagCode::MP2002,
                   kStore + Routes("shop", "r", "[{name: m, pathRegex: books-bought}]") + kAllow,
                   kStore + Routes("shop", "r", "[{name: m, pathRegex: /books-bought}]") + kAllow},

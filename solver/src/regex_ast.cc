@@ -1,5 +1,6 @@
 #include "regex_ast.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace meshproof::regex {
@@ -34,6 +35,12 @@ struct Invalid {
   std::string message;
   std::size_t offset;
 };
+// A pattern past one of the documented limits (regex_ast.h): refused before RE2 is asked,
+// so no input depth reaches a recursion.
+struct OverLimit {
+  std::string message;
+  std::size_t offset;
+};
 
 class Parser {
  public:
@@ -64,13 +71,17 @@ class Parser {
     Node n;
     n.kind = Kind::kAlt;
     n.kids = std::move(branches);
+    for (const Node& k : n.kids) n.weight = std::max(n.weight, k.weight);
     return n;
   }
 
   Node ParseConcat() {
     Node n;
     n.kind = Kind::kConcat;
-    while (pos_ < p_.size() && p_[pos_] != '|' && p_[pos_] != ')') n.kids.push_back(ParseRepeat());
+    while (pos_ < p_.size() && p_[pos_] != '|' && p_[pos_] != ')') {
+      n.kids.push_back(ParseRepeat());
+      n.weight = std::max(n.weight, n.kids.back().weight);
+    }
     if (n.kids.size() == 1) return std::move(n.kids[0]);
     if (n.kids.empty()) n.kind = Kind::kEmpty;
     return n;
@@ -79,8 +90,10 @@ class Parser {
   Node ParseRepeat() {
     std::size_t at = pos_;
     Node atom = ParseAtom();
+    std::size_t op_at = std::string::npos;  // where the one repetition operator began
     for (;;) {
       if (pos_ >= p_.size()) break;
+      std::size_t this_op = pos_;
       char c = p_[pos_];
       int lo, hi;
       if (c == '*') {
@@ -95,14 +108,26 @@ class Parser {
       }
       if (atom.kind == Kind::kBol || atom.kind == Kind::kEol)
         throw Invalid{"missing argument to repetition operator", at};
+      // RE2 refuses a repetition of a repetition ("a**", "a{2}{3}"), and so do we: it
+      // would also let input length drive the depth of the tree.
+      if (op_at != std::string::npos)
+        throw Invalid{"bad repetition operator: " + p_.substr(op_at, pos_ - op_at), op_at};
+      op_at = this_op;
       if (pos_ < p_.size() && p_[pos_] == '?') ++pos_;  // lazy: same language
       if (pos_ < p_.size() && p_[pos_] == '+') throw Unsupported{"possessive quantifier", pos_};
       if (hi >= 0 && hi < lo) throw Invalid{"bad repetition operator", at};
-      if (lo > 1000 || hi > 1000) throw Invalid{"bad repetition operator (over 1000)", at};
+      if (lo > kMaxRepeat || hi > kMaxRepeat)
+        throw Invalid{"bad repetition operator (over " + std::to_string(kMaxRepeat) + ")", at};
       Node r;
       r.kind = Kind::kRepeat;
       r.min = lo;
       r.max = hi;
+      r.weight = atom.weight;
+      if (c == '{') r.weight *= std::max(1, hi >= 0 ? hi : lo);
+      if (r.weight > kMaxRepeat)
+        throw OverLimit{"nested repetition counts multiply to more than " +
+                            std::to_string(kMaxRepeat) + " (RE2's limit)",
+                        at};
       r.kids.push_back(std::move(atom));
       atom = std::move(r);
     }
@@ -180,6 +205,8 @@ class Parser {
 
   Node ParseGroup() {
     std::size_t at = pos_;
+    if (++depth_ > kMaxNestingDepth)
+      throw OverLimit{"groups nested deeper than " + std::to_string(kMaxNestingDepth), at};
     ++pos_;  // (
     bool saved_ci = ci_;
     if (p_.compare(pos_, 1, "?") == 0) {
@@ -208,6 +235,7 @@ class Parser {
     if (pos_ >= p_.size() || p_[pos_] != ')') throw Invalid{"missing )", at};
     ++pos_;
     ci_ = saved_ci;
+    --depth_;
     return inner;
   }
 
@@ -388,12 +416,18 @@ class Parser {
   const std::string& p_;
   std::size_t pos_ = 0;
   bool ci_ = false;
+  int depth_ = 0;
 };
 
 }  // namespace
 
 ParseResult Parse(const std::string& pattern) {
   ParseResult r;
+  if (pattern.size() > kMaxPatternBytes) {
+    r.error = "pattern longer than " + std::to_string(kMaxPatternBytes) + " bytes";
+    r.over_limit = true;
+    return r;
+  }
   try {
     r.root = Parser(pattern).ParseAll();
   } catch (const Unsupported& u) {
@@ -403,6 +437,10 @@ ParseResult Parse(const std::string& pattern) {
   } catch (const Invalid& i) {
     r.error = i.message;
     r.offset = i.offset;
+  } catch (const OverLimit& l) {
+    r.error = l.message;
+    r.offset = l.offset;
+    r.over_limit = true;
   }
   return r;
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "meshproof/engine/text.h"
 #include "meshproof/solver/checks.h"
 #include "meshproof/solver/query.h"
 #include "meshproof/solver/route_solver.h"
@@ -86,7 +87,8 @@ class RouteChecker {
         RegexCheck c = CheckRegex(*hm.path_regex);
         if (!c.ok) {
           Report(DiagCode::MP2001, g.meta, mp + ".pathRegex",
-                 "pathRegex '" + *hm.path_regex + "' of match " + hm.name + ": " + c.error +
+                 "pathRegex '" + Abbreviate(*hm.path_regex) + "' of match " + hm.name + ": " +
+                     c.error +
                      "; the match can never be evaluated as written (Envoy rejects the route)");
           valid = false;
         }
@@ -96,8 +98,8 @@ class RouteChecker {
         if (!c.ok) {
           Report(DiagCode::MP2001, g.meta,
                  hm.headers[h].loc.path.empty() ? mp : StripPrefix(hm.headers[h].loc.path, g.meta),
-                 "header " + hm.headers[h].name + " regex '" + hm.headers[h].value + "' of match " +
-                     hm.name + ": " + c.error);
+                 "header " + hm.headers[h].name + " regex '" + Abbreviate(hm.headers[h].value) +
+                     "' of match " + hm.name + ": " + c.error);
           valid = false;
         }
       }
@@ -119,7 +121,7 @@ class RouteChecker {
           empty_.insert({gi, k});
         } else if (ex.status == SolveStatus::kUnknown) {
           Unknown(g.meta, mp + ".pathRegex",
-                  "whether pathRegex '" + *hm.path_regex + "' admits any path", ex);
+                  "whether pathRegex '" + Abbreviate(*hm.path_regex) + "' admits any path", ex);
         }
       }
       for (const HeaderMatch& h : hm.headers) {
@@ -138,7 +140,7 @@ class RouteChecker {
         if (d.status == SolveStatus::kSat) {
           Diagnostic& diag = Report(
               DiagCode::MP2004, g.meta, mp + ".pathRegex",
-              "pathRegex '" + *hm.path_regex + "' of match " + hm.name +
+              "pathRegex '" + Abbreviate(*hm.path_regex) + "' of match " + hm.name +
                   " is anchoring-sensitive: the spec reads it " + "as a prefix and admits '" +
                   d.witness + "', Envoy-based meshes (OSM) match the whole path and " +
                   "reject it; write '" + *hm.path_regex + "$' for an exact path or '" +
@@ -148,7 +150,8 @@ class RouteChecker {
           w.path = d.witness;
           diag.witness = w;
         } else if (d.status == SolveStatus::kUnknown) {
-          Unknown(g.meta, mp + ".pathRegex", "the anchoring check of '" + *hm.path_regex + "'", d);
+          Unknown(g.meta, mp + ".pathRegex",
+                  "the anchoring check of '" + Abbreviate(*hm.path_regex) + "'", d);
         }
       }
     }

@@ -102,7 +102,7 @@ RegexCheck CheckRegexUncached(const std::string& pattern) {
   // Our parser first: it names constructs (backreference, lookahead) where RE2 only says
   // "invalid escape sequence".
   regex::ParseResult p = regex::Parse(pattern);
-  if (!p.root && !p.construct.empty()) {
+  if (!p.root && (!p.construct.empty() || p.over_limit)) {
     r.ok = false;
     r.error = p.error;
     return r;

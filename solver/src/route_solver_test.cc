@@ -92,6 +92,35 @@ TEST(TranslatorTest, RefusesWhatItCannotTranslate) {
   EXPECT_FALSE(CheckRegex("a**").ok || CheckRegex("*a").ok);
 }
 
+// Hostile patterns are refused by the parser's limits before anything walks them
+// (regex_ast.h): 20,000 nested groups once overflowed the stack of verify, reach and diff.
+TEST(TranslatorTest, RefusesPatternsPastTheLimits) {
+  const std::string deep_open(20000, '(');
+  const std::string deep = std::string(1001, '(') + "a" + std::string(1001, ')');
+  const std::string ok_depth = std::string(1000, '(') + "a" + std::string(1000, ')');
+  struct Case {
+    std::string pattern;
+    std::string says;
+  };
+  for (const Case& c :
+       {Case{deep_open, "nested deeper than 1000"}, Case{deep, "nested deeper than 1000"},
+        Case{"(a{100}){11}", "multiply to more than 1000"},
+        Case{"((a{10}){10}){11}", "multiply to more than 1000"}, Case{"a{1001}", "{1001}"},
+        Case{std::string(70000, 'a'), "longer than 65536 bytes"},
+        Case{"a" + std::string(50000, '*'), "bad repetition operator: **"},
+        Case{"a{2}{3}", "bad repetition operator: {2}{3}"}}) {
+    RegexCheck r = CheckRegex(c.pattern);
+    EXPECT_FALSE(r.ok) << c.says;
+    EXPECT_NE(r.error.find(c.says), std::string::npos) << r.error;
+  }
+  // At the limits, still accepted (RE2 accepts them too).
+  EXPECT_TRUE(CheckRegex(ok_depth).ok) << CheckRegex(ok_depth).error;
+  EXPECT_TRUE(CheckRegex("((a{10}){10}){10}").ok);
+  EXPECT_TRUE(CheckRegex("a*?b+?c??").ok);
+  RouteSolver s;
+  EXPECT_EQ(s.Accepts(ok_depth, RegexAnchoring::kFull, "a"), SolveStatus::kSat);
+}
+
 TEST(TranslatorTest, AnchoringWitness) {
   RouteSolver s;
   StringAnswer d = s.Difference("/books-bought", RegexAnchoring::kPrefix, RegexAnchoring::kFull);
