@@ -13,3 +13,12 @@ if(MESHPROOF_SANITIZE)
                       -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# libFuzzer's coverage instrumentation for every object, so the fuzzers see inside the
+# libraries; the harnesses add -fsanitize=fuzzer at link time (fuzz/CMakeLists.txt).
+if(MESHPROOF_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "MESHPROOF_FUZZ needs clang (make fuzz sets CXX=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "meshproof/engine/input.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/profile.h"
 #include "meshproof/engine/yaml_tree.h"
@@ -127,16 +128,15 @@ StatusOr<const Node*> ParseOne(const std::string& text, const std::string& name,
   return parsed->documents[0].root;
 }
 
+// Settings and intents are small: a device or an endless FIFO stops at the cap.
 StatusOr<std::string> ReadFile(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    return Status::InvalidArgument("'" + path + "' is a folder, not a settings file");
+  CappedRead r = ReadCapped(path, kMaxSmallInputBytes, "settings file");
+  if (auto problem = CappedReadProblem(r, path, kMaxSmallInputBytes)) {
+    if (!r.status.ok() && r.status.code() != StatusCode::kInvalidArgument)
+      return Status::IoError(*problem);
+    return Status::InvalidArgument(*problem);
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError("cannot read '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return std::move(r.text);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "meshproof/engine/numeric.h"
 #include "meshproof/engine/quantity.h"
+#include "meshproof/engine/text.h"
 
 namespace meshproof {
 namespace {
@@ -365,24 +366,76 @@ class ObjectConverter {
 
   // --- metadata ------------------------------------------------------------------------
 
+  // Why an object has no usable name: every case is reported, none vanishes.
+  void ReportUnusableName(const Node* md, const Node* name_node) {
+    const std::string ignored = "; object ignored";
+    if (md && !name_node && Child(md, "generateName")) {
+      Report(DiagCode::MP0002, md, "metadata.name",
+             kind_ +
+                 " uses generateName; meshproof needs a fixed metadata.name to resolve "
+                 "references, object ignored");
+    } else if (md == nullptr || !name_node ||
+               (name_node->IsScalar() && name_node->Type() == ScalarType::kNull)) {
+      Report(DiagCode::MP0002, md ? md : obj_, "metadata.name",
+             kind_ + " has no metadata.name" + ignored);
+    } else if (!name_node->IsScalar()) {
+      Report(DiagCode::MP0002, name_node, "metadata.name",
+             kind_ + "'s metadata.name is a " + (name_node->IsMap() ? "map" : "list") +
+                 ", not a string" + ignored);
+    } else if (name_node->Type() != ScalarType::kString) {
+      Report(DiagCode::MP0002, name_node, "metadata.name",
+             kind_ + "'s metadata.name " + name_node->value + " is a " +
+                 ScalarTypeName(name_node->Type()) + ", not a string (quote it)" + ignored);
+    } else {
+      Report(DiagCode::MP0002, name_node, "metadata.name",
+             kind_ + "'s metadata.name is empty" + ignored);
+    }
+  }
+
+  static const char* ScalarTypeName(ScalarType t) {
+    switch (t) {
+      case ScalarType::kInt:
+        return "number";
+      case ScalarType::kFloat:
+        return "number";
+      case ScalarType::kBool:
+        return "boolean";
+      case ScalarType::kNull:
+        return "null";
+      default:
+        return "string";
+    }
+  }
+
+  static bool IsDnsSubdomain(const std::string& n) {
+    if (n.size() > 253) return false;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const char c = n[i];
+      const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      if (!alnum && c != '-' && c != '.') return false;
+      if ((i == 0 || i + 1 == n.size()) && !alnum) return false;
+    }
+    return true;
+  }
+
   // Fills meta_; false when the object cannot be identified (no name).
   bool ReadMeta(bool namespaced) {
     meta_.kind = kind_;
     meta_.api_version = api_version_;
     meta_.loc = At(obj_, "");
     const Node* md = Child(obj_, "metadata");
-    auto name = String(Child(md, "name"));
+    const Node* name_node = Child(md, "name");
+    auto name = String(name_node);
     if (!name || name->empty()) {
-      if (md && !Child(md, "name") && Child(md, "generateName")) {
-        Report(DiagCode::MP0002, md, "metadata.name",
-               kind_ +
-                   " uses generateName; meshproof needs a fixed metadata.name to resolve "
-                   "references, object ignored");
-      } else if (md == nullptr || !Child(md, "name")) {
-        Report(DiagCode::MP0002, md ? md : obj_, "metadata.name",
-               kind_ + " has no metadata.name; object ignored");
-      }
+      ReportUnusableName(md, name_node);
       return false;
+    }
+    if (!IsDnsSubdomain(*name)) {
+      // The API server refuses the object; keep it so the rest of the analysis still runs.
+      Report(DiagCode::MP0002, name_node, "metadata.name",
+             "metadata.name '" + Abbreviate(*name, 80) +
+                 "' is not a valid object name (RFC 1123 subdomain: lower-case letters, "
+                 "digits, '-' and '.', at most 253 characters); the API server rejects it");
     }
     meta_.name = *name;
     meta_.labels = StringMap(Child(md, "labels"));
@@ -655,6 +708,36 @@ class ObjectConverter {
   // whole number. Negative or non-integer weights are MP3004; others are MP0002.
   std::optional<QuantityValue> ReadWeight(const Node* w, int version, const std::string& path) {
     ScalarType t = w->Type();
+    if (IsNonFiniteFloat(w->value)) {
+      Report(DiagCode::MP3004, w, path,
+             path + ": weight " + w->value + " is not a finite number; no share can be computed");
+      return std::nullopt;
+    }
+    std::optional<QuantityValue> q = ReadWeightValue(w, t, version, path);
+    if (q && !std::isfinite(q->approx)) {
+      Report(DiagCode::MP3004, w, path,
+             path + ": weight " + w->value + " is too large to compute a share from");
+      return std::nullopt;
+    }
+    // v1alpha2+ decode weights into a Go int: beyond int64 the object fails to decode.
+    if (q && version > 1 && std::fabs(q->approx) > 9.2233720368547758e18) {
+      Report(DiagCode::MP3004, w, path,
+             path + ": weight " + w->value + " is out of range for an integer weight (at most " +
+                 "9223372036854775807); the object fails to decode");
+      return std::nullopt;
+    }
+    return q;
+  }
+
+  // YAML 1.2 spells infinities and NaN .inf, -.inf, +.inf, .nan (any case of the letters).
+  static bool IsNonFiniteFloat(std::string v) {
+    std::transform(v.begin(), v.end(), v.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return v == ".nan" || v == ".inf" || v == "-.inf" || v == "+.inf";
+  }
+
+  std::optional<QuantityValue> ReadWeightValue(const Node* w, ScalarType t, int version,
+                                               const std::string& path) {
     if (version == 1) {
       if (t != ScalarType::kInt && t != ScalarType::kFloat && t != ScalarType::kString)
         return std::nullopt;
@@ -672,7 +755,12 @@ class ObjectConverter {
     }
     if (t != ScalarType::kInt && t != ScalarType::kFloat) return std::nullopt;  // MP0002 already
     auto q = ParseQuantity(w->value);
-    if (!q) return std::nullopt;
+    if (!q) {  // a YAML number the exact reader refuses: an exponent past any real weight
+      Report(DiagCode::MP3004, w, path,
+             path + ": weight " + w->value + " is out of range for an integer weight (at most " +
+                 "9223372036854775807); the object fails to decode");
+      return std::nullopt;
+    }
     if (q->denominator != "1") {
       Report(DiagCode::MP3004, w, path,
              path + ": weight " + w->value + " is not a whole number; split.smi-spec.io/" +

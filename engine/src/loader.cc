@@ -1,8 +1,6 @@
 #include "meshproof/engine/loader.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -10,9 +8,8 @@
 #include <sstream>
 
 #include "convert.h"
-#include <fcntl.h>
-#include <unistd.h>
 
+#include "meshproof/engine/input.h"
 #include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof {
@@ -27,10 +24,34 @@ bool HasManifestExtension(const fs::path& p) {
   return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
+// What a folder scan found: the manifest files in sorted order, and the special files
+// (FIFO, device, socket) with a manifest extension that it will not read.
+struct FolderScan {
+  std::vector<std::string> files;
+  std::vector<std::pair<std::string, std::string>> specials;  // (path, what it is)
+};
+
+const char* SpecialKind(const fs::file_status& st) {
+  switch (st.type()) {
+    case fs::file_type::fifo:
+      return "a FIFO";
+    case fs::file_type::character:
+      return "a character device";
+    case fs::file_type::block:
+      return "a block device";
+    case fs::file_type::socket:
+      return "a socket";
+    default:
+      return nullptr;
+  }
+}
+
 // Collects manifest files under `dir` in sorted order. Hidden entries (.git, .github) are
 // skipped; symlinked directories are followed once (cycles are cut by canonical path).
-void CollectDirectory(const fs::path& dir, std::set<fs::path>* visited,
-                      std::vector<std::string>* files, std::vector<Status>* failures) {
+// Only regular files are read: a FIFO would block the scan forever and a device could be
+// endless, so they are listed for a warning instead.
+void CollectDirectory(const fs::path& dir, std::set<fs::path>* visited, FolderScan* scan,
+                      std::vector<Status>* failures) {
   std::error_code ec;
   fs::path canon = fs::canonical(dir, ec);
   if (ec || !visited->insert(canon).second) return;
@@ -50,33 +71,17 @@ void CollectDirectory(const fs::path& dir, std::set<fs::path>* visited,
     std::string name = e.filename().string();
     if (!name.empty() && name[0] == '.') continue;
     std::error_code sec;
-    if (fs::is_directory(e, sec)) {
-      CollectDirectory(e, visited, files, failures);
+    const fs::file_status st = fs::status(e, sec);
+    if (fs::is_directory(st)) {
+      CollectDirectory(e, visited, scan, failures);
     } else if (HasManifestExtension(e)) {
-      files->push_back(e.string());
+      if (const char* special = SpecialKind(st)) {
+        scan->specials.emplace_back(e.string(), special);
+      } else {
+        scan->files.push_back(e.string());  // regular, or unreadable: the read says why
+      }
     }
   }
-}
-
-// Reads a file with read(2): an I/O error becomes a Status (libstdc++'s filebuf throws on
-// them instead). The size is not trusted (/proc files report 0).
-Status ReadWholeFile(const std::string& path, std::string* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IoError("cannot read '" + path + "': " + std::strerror(errno));
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string err = std::strerror(errno);
-      ::close(fd);
-      return Status::IoError("cannot read '" + path + "': " + err);
-    }
-    out->append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return Status::Ok();
 }
 
 class Loader {
@@ -84,47 +89,69 @@ class Loader {
   explicit Loader(const LoadOptions& options) : options_(options) {}
 
   void LoadPath(const std::string& path) {
-    if (path == "-") {
-      std::istream& in = options_.stdin_stream ? *options_.stdin_stream : std::cin;
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      LoadText("<stdin>", std::move(text));
+    if (path == "-" && options_.stdin_stream != nullptr) {
+      LoadStream("<stdin>", *options_.stdin_stream);
       return;
     }
     std::error_code ec;
     fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) {
+    if (path != "-" && (ec || !fs::exists(st))) {
       result_.failures.push_back(
           Status::NotFound("cannot read '" + path + "': no such file or directory"));
       return;
     }
     if (fs::is_directory(st)) {
-      std::vector<std::string> files;
-      std::set<fs::path> visited;
-      CollectDirectory(path, &visited, &files, &result_.failures);
-      for (const auto& f : files) LoadFile(f, /*named_by_user=*/false);
+      LoadFolder(path);
       return;
     }
-    LoadFile(path);
+    LoadFile(path);  // named by the user: read whatever it is, with the same cap
+  }
+
+  void LoadFolder(const std::string& path) {
+    FolderScan scan;
+    std::set<fs::path> visited;
+    CollectDirectory(path, &visited, &scan, &result_.failures);
+    for (const auto& [special, what] : scan.specials) {
+      FileId id = result_.sources.AddWithoutText(special);
+      result_.diagnostics.Report(DiagCode::MP0008, Loc{id, 0, 0, ""},
+                                 std::string("skipped: ") + what +
+                                     ", not a regular file (name it on the command line to "
+                                     "read it)");
+    }
+    if (scan.files.empty()) {
+      FileId id = result_.sources.AddWithoutText(path);
+      result_.diagnostics.Report(DiagCode::MP0008, Loc{id, 0, 0, ""},
+                                 "folder holds no manifest (*.yaml, *.yml or *.json outside "
+                                 "hidden folders); nothing was read from it");
+    }
+    for (const auto& f : scan.files) LoadFile(f, /*named_by_user=*/false);
   }
 
   void LoadFile(const std::string& path, bool named_by_user = true) {
-    std::error_code ec;
-    auto size = fs::file_size(path, ec);
-    if (!ec && size > options_.max_file_bytes) {
-      FileId id = result_.sources.AddWithoutText(path);
-      result_.diagnostics.Report(DiagCode::MP0001, Loc{id, 0, 0, ""},
-                                 "file is " + std::to_string(size) + " bytes, over the " +
-                                     std::to_string(options_.max_file_bytes) +
-                                     "-byte limit; not parsed");
+    CappedRead r = ReadCapped(path, options_.max_file_bytes);
+    if (!r.status.ok()) {
+      result_.failures.push_back(std::move(r.status));
+      return;
+    }
+    if (r.too_large) {
       ++result_.files_read;
+      FileId id = result_.sources.AddWithoutText(path == "-" ? "<stdin>" : path);
+      result_.diagnostics.Report(DiagCode::MP0001, Loc{id, 0, 0, ""},
+                                 "input is over the " + std::to_string(options_.max_file_bytes) +
+                                     "-byte limit; not parsed (reading stopped there)");
       return;
     }
+    // A NUL byte stops the read; LoadText reports the binary input.
+    LoadText(path == "-" ? "<stdin>" : path, std::move(r.text), named_by_user);
+  }
+
+  // Test streams for "-": the same cap, enforced while reading.
+  void LoadStream(const std::string& name, std::istream& in) {
     std::string text;
-    if (Status st = ReadWholeFile(path, &text); !st.ok()) {
-      result_.failures.push_back(std::move(st));
-      return;
-    }
-    LoadText(path, std::move(text), named_by_user);
+    char buf[1 << 16];
+    while (text.size() <= options_.max_file_bytes && in.read(buf, sizeof buf).gcount() > 0)
+      text.append(buf, static_cast<std::size_t>(in.gcount()));
+    LoadText(name, std::move(text));
   }
 
   void LoadText(std::string name, std::string text, bool named_by_user = true) {

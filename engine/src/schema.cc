@@ -45,7 +45,7 @@ Schema MapOf(Schema value) {
 }
 Schema Obj(std::vector<std::pair<std::string, Schema>> fields, std::vector<std::string> required) {
   Schema s = Of(Type::kObject);
-  s.fields = std::move(fields);
+  for (auto& [name, field] : fields) s.fields.push_back({std::move(name), std::move(field)});
   s.required = std::move(required);
   return s;
 }

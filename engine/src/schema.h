@@ -30,15 +30,23 @@ enum class Type : std::uint8_t {
   kAny,
 };
 
+struct NamedSchema;  // a field: defined below, once Schema is complete
+
 struct Schema {
   Type type = Type::kAny;
-  std::vector<std::pair<std::string, Schema>> fields;  // kObject
-  std::vector<std::string> required;                   // kObject
+  std::vector<NamedSchema> fields;    // kObject (a vector of an incomplete type is fine;
+                                      // a std::pair of one is not, for clang)
+  std::vector<std::string> required;  // kObject
   bool open = false;            // kObject: unknown fields are fine (partial Kubernetes schema)
   std::vector<Schema> element;  // kArray: one item schema; kObject: map value schema if set
   std::vector<std::string> enum_values;  // kString
 
   const Schema* Field(std::string_view name) const;
+};
+
+struct NamedSchema {
+  std::string name;
+  Schema schema;
 };
 
 // Builders, so schema tables read like the CRDs.

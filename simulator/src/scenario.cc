@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "meshproof/engine/input.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
 #include "meshproof/engine/profile.h"
@@ -965,20 +966,16 @@ LoadedScenario LoadScenarioText(const std::string& text, const std::string& name
 }
 
 LoadedScenario LoadScenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // A scenario is small: a device or an endless FIFO stops at the cap, binary data at once.
+  CappedRead r = ReadCapped(path, kMaxSmallInputBytes, "scenario file");
+  if (auto problem = CappedReadProblem(r, path, kMaxSmallInputBytes)) {
     LoadedScenario out;
     out.scenario.file = path;
-    std::error_code ec;
-    out.failures.push_back(fs::exists(path, ec)
-                               ? Status::IoError("cannot read scenario '" + path + "'")
-                               : Status::NotFound("no such scenario file '" + path + "'"));
+    out.failures.push_back(r.status.ok() ? Status::InvalidArgument(*problem) : std::move(r.status));
     return out;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
   const std::string dir = fs::path(path).parent_path().string();
-  return LoadScenarioText(ss.str(), path, dir.empty() ? "." : dir);
+  return LoadScenarioText(r.text, path, dir.empty() ? "." : dir);
 }
 
 }  // namespace meshproof::sim

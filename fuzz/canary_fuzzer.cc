@@ -1,0 +1,19 @@
+// libFuzzer harness: Flagger Canary and MetricTemplate parsing over loaded manifests.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "meshproof/engine/loader.h"
+#include "meshproof/simulator/flagger.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  meshproof::LoadResult r = meshproof::LoadTexts({{"canary.yaml", text}});
+  meshproof::Diagnostics diags;
+  auto canaries = meshproof::sim::ParseCanaries(r.sources, "kubernetes", "default", &diags);
+  for (const auto& c : canaries) {
+    for (int w = 0; w <= 100; w += 7) (void)c.NextStep(w);
+    (void)c.Steps();
+  }
+  return 0;
+}
