@@ -107,6 +107,7 @@ class ObjectConverter {
     } else {
       std::string key = (api_version_.empty() ? "?" : api_version_) + "/" + kind_;
       ctx_.model->skipped[key]++;
+      ReportUnknownSmiKind();
     }
   }
 
@@ -123,6 +124,48 @@ class ObjectConverter {
   }
 
   // --- kinds and versions --------------------------------------------------------------
+
+  // A kind an SMI API group does not define is almost always a typo ("TrafficTargett"):
+  // the object would be rejected by the API server, and skipping it silently would hide a
+  // policy the author believes is in force.
+  void ReportUnknownSmiKind() {
+    const std::string group = api_version_.substr(0, api_version_.find('/'));
+    const std::string suffix = ".smi-spec.io";
+    if (group.size() <= suffix.size() ||
+        group.compare(group.size() - suffix.size(), suffix.size(), suffix) != 0)
+      return;
+    static const char* const kKinds[] = {"TrafficTarget",     "HTTPRouteGroup", "TCPRoute",
+                                         "UDPRoute",          "TrafficSplit",   "TrafficMetrics",
+                                         "TrafficMetricsList"};
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const char* k : kKinds) {
+      if (kind_ == k) return;  // known (TrafficMetrics is read by the simulator, not here)
+      const std::size_t d = EditDistance(kind_, k);
+      if (d < best_distance) {
+        best_distance = d;
+        best = k;
+      }
+    }
+    Report(DiagCode::MP0009, Child(obj_, "kind"), "kind",
+           "kind " + Abbreviate(kind_, 80) + " is not a kind of " + group +
+               (best.empty() ? "; the object is skipped"
+                             : "; did you mean " + best + "? The object is skipped"));
+  }
+
+  static std::size_t EditDistance(const std::string& a, const std::string& b) {
+    if (a.size() > 64) return 99;  // a long name is no typo of a short one
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+      }
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  }
 
   static std::optional<SmiKind> SmiKindOf(const std::string& kind) {
     for (SmiKind k : {SmiKind::kTrafficTarget, SmiKind::kHTTPRouteGroup, SmiKind::kTCPRoute,
@@ -625,6 +668,16 @@ class ObjectConverter {
               }
             }
           }
+        }
+      }
+      for (const HeaderMatch& h : hm.headers) {
+        if (!IsHttpToken(h.name)) {
+          ctx_.diags->Report(DiagCode::MP0002, h.loc,
+                             "header name '" + Abbreviate(h.name, 80) + "' of match " + hm.name +
+                                 " is not an HTTP field name (RFC 9110 token: letters, digits and "
+                                 "!#$%&'*+-.^_`|~; no spaces, colons or pseudo-headers); no "
+                                 "request can carry it, so the match admits nothing",
+                             meta_.ref());
         }
       }
       g.matches.push_back(std::move(hm));

@@ -42,13 +42,14 @@ CappedRead ReadCapped(const std::string& path, std::size_t max_bytes, const std:
     }
     const std::size_t before = r.text.size();
     r.text.append(buf, static_cast<std::size_t>(n));
-    if (const void* z = std::memchr(buf, '\0', static_cast<std::size_t>(n)); z != nullptr) {
-      r.nul = before + static_cast<std::size_t>(static_cast<const char*>(z) - buf);
+    const bool over = r.text.size() > max_bytes;
+    if (over) r.text.resize(max_bytes);  // the extra byte only told us there is more
+    if (const void* z = std::memchr(r.text.data() + before, '\0', r.text.size() - before)) {
+      r.nul = static_cast<std::size_t>(static_cast<const char*>(z) - r.text.data());
       break;
     }
-    if (r.text.size() > max_bytes) {
+    if (over) {
       r.too_large = true;
-      r.text.resize(max_bytes);
       break;
     }
   }

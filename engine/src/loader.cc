@@ -10,6 +10,7 @@
 #include "convert.h"
 
 #include "meshproof/engine/input.h"
+#include "meshproof/engine/text.h"
 #include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof {
@@ -180,6 +181,7 @@ class Loader {
                                      "), not YAML or JSON; file ignored");
       return;
     }
+    NormalizeLoneCarriageReturns(&text);
     FileId id = result_.sources.Add(std::move(name), std::move(text));
     yaml::ParsedFile parsed;
     yaml::ParseLimits limits;

@@ -138,6 +138,22 @@ void EscapeInvalidUtf8(nlohmann::json* doc) {
   }
 }
 
+void NormalizeLoneCarriageReturns(std::string* text) {
+  for (std::size_t i = text->find('\r'); i != std::string::npos; i = text->find('\r', i + 1)) {
+    if (i + 1 >= text->size() || (*text)[i + 1] != '\n') (*text)[i] = '\n';
+  }
+}
+
+bool IsHttpToken(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
 std::string Abbreviate(std::string_view s, std::size_t max_bytes) {
   if (s.size() <= max_bytes) return std::string(s);
   std::size_t cut = max_bytes;

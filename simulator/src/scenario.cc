@@ -13,6 +13,7 @@
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
 #include "meshproof/engine/profile.h"
+#include "meshproof/engine/text.h"
 #include "meshproof/engine/yaml_tree.h"
 
 namespace meshproof::sim {
@@ -955,8 +956,10 @@ std::vector<std::string> LoadedScenario::FailureMessages() const {
 LoadedScenario LoadScenarioText(const std::string& text, const std::string& name,
                                 const std::string& dir) {
   LoadedScenario out;
-  const FileId file = out.scenario_source.Add(name, text);
-  out.scenario = ParseScenario(text, file, dir, &out.diagnostics);
+  std::string normalized = text;
+  NormalizeLoneCarriageReturns(&normalized);
+  const FileId file = out.scenario_source.Add(name, normalized);
+  out.scenario = ParseScenario(normalized, file, dir, &out.diagnostics);
   out.scenario.file = name;
   if (out.scenario.mesh.empty()) return out;
   LoadOptions options;

@@ -9,6 +9,7 @@
 
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
+#include "meshproof/engine/text.h"
 #include "meshproof/solver/intents.h"
 #include "meshproof/solver/route_solver.h"
 
@@ -244,6 +245,7 @@ class Querier {
   }
 
   bool Admits(const HttpMatch& hm) const {
+    if (!HeaderNamesValid(hm)) return false;  // MP0002: no request carries such a header
     if (q_.exact_headers) {
       // Every header the match requires must be among the given ones.
       for (const HeaderMatch& h : hm.headers) {
@@ -433,9 +435,15 @@ class Querier {
 
 }  // namespace
 
+bool HeaderNamesValid(const HttpMatch& match) {
+  return std::all_of(match.headers.begin(), match.headers.end(),
+                     [](const HeaderMatch& h) { return IsHttpToken(h.name); });
+}
+
 bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::string& method,
                  const std::string& path,
                  const std::vector<std::pair<std::string, std::string>>& headers) {
+  if (!HeaderNamesValid(match)) return false;
   if (!match.methods.empty() && !method.empty()) {
     bool ok = std::any_of(match.methods.begin(), match.methods.end(),
                           [&](const std::string& m) { return m == "*" || m == method; });

@@ -31,6 +31,16 @@ std::string EscapeForTerminal(std::string_view s, bool keep_sgr = false);
 /// serialising it cannot fail. Iterative: any nesting depth.
 void EscapeInvalidUtf8(nlohmann::json* doc);
 
+/// Turns each carriage return that is not followed by a line feed (old Mac line ends) into
+/// a line feed, in place. YAML reads a lone CR as a line break; yaml-cpp does not, and would
+/// see one long line. Lengths and offsets are unchanged, so locations stay right.
+void NormalizeLoneCarriageReturns(std::string* text);
+
+/// True when `name` is an HTTP field name: an RFC 9110 token (letters, digits and
+/// !#$%&'*+-.^_`|~, at least one). "user agent", "x:y" and pseudo-headers such as
+/// ":authority" are not: no request carries them as headers.
+bool IsHttpToken(std::string_view name);
+
 /// `s` cut to at most `max_bytes` (at a character boundary) with "... (N bytes)" appended
 /// when it was longer: for quoting user text (a 20,000-character regex) in a message.
 std::string Abbreviate(std::string_view s, std::size_t max_bytes = 200);

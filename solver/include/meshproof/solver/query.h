@@ -59,6 +59,10 @@ struct QueryAnswer {
   std::vector<PerPort> ports;
 };
 
+/// False when some header the match requires has a name no request can carry (not an
+/// RFC 9110 token: "user agent", ":authority"); such a match admits nothing (MP0002).
+bool HeaderNamesValid(const HttpMatch& match);
+
 /// Whether `match` admits a concrete request under `profile` (RE2, as Envoy evaluates
 /// regexes). Empty method/path mean "not constrained". An invalid regex admits nothing.
 bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::string& method,
