@@ -8,6 +8,7 @@
 
 #include "meshproof/engine/config.h"
 #include "meshproof/engine/profile.h"
+#include "meshproof/engine/quantity.h"
 #include "meshproof/simulator/scenario.h"
 
 namespace meshproof::app {
@@ -17,8 +18,8 @@ namespace {
 const std::vector<std::string> kOutputFlags = {"--output", "--format", "--output-file",
                                                "--quiet",  "--color",  "--help"};
 const std::vector<std::string> kLoadFlags = {"--namespace", "--profile", "--config"};
-const std::vector<std::string> kRunFlags = {"--seed", "--replications", "--duration", "--jobs",
-                                            "--profile"};
+const std::vector<std::string> kRunFlags = {"--seed",    "--replications", "--duration", "--jobs",
+                                            "--profile", "--max-memory",   "--force"};
 
 std::vector<std::string> Join(std::initializer_list<std::vector<std::string>> parts) {
   std::vector<std::string> out;
@@ -99,7 +100,26 @@ Status SetFormat(const CommandSpec& c, const std::string& flag, const std::strin
   return Status::Ok();
 }
 
+// "4Gi", "512Mi", "2G", "1.5GiB", "1073741824": a Kubernetes quantity, with an optional
+// trailing "B" as people also write sizes.
+std::optional<std::size_t> ParseSize(std::string v) {
+  if (v.size() > 1 && (v.back() == 'B' || v.back() == 'b') &&
+      std::isalpha(static_cast<unsigned char>(v[v.size() - 2])))
+    v.pop_back();
+  auto q = ParseQuantity(v);
+  if (!q || q->negative || !(q->approx >= 1) || q->approx > 1.8e19) return std::nullopt;
+  return static_cast<std::size_t>(q->approx);
+}
+
 Status SetRunFlag(const std::string& flag, const std::string& v, Request* r) {
+  if (flag == "--max-memory") {
+    auto size = ParseSize(v);
+    if (!size || *size < (std::size_t{1} << 20))
+      return Usage("--max-memory must be a size of at least 1Mi such as 4Gi or 512Mi, not '" + v +
+                   "'");
+    r->max_memory = *size;
+    return Status::Ok();
+  }
   if (flag == "--duration") {
     auto d = sim::ParseDuration(v);
     if (!d || *d <= 0) {
@@ -190,8 +210,10 @@ Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, 
     r->include_deny = true;
   } else if (flag == "--exact-headers") {
     r->query.exact_headers = true;
+  } else if (flag == "--force") {
+    r->force = true;
   } else if (flag == "--seed" || flag == "--replications" || flag == "--duration" ||
-             flag == "--jobs") {
+             flag == "--jobs" || flag == "--max-memory") {
     return SetRunFlag(flag, v, r);
   } else {
     return SetQueryFlag(flag, v, r);
@@ -367,6 +389,9 @@ const std::vector<FlagSpec>& AllFlags() {
       {"--replications", "", "N", "", "independent replications (95% intervals across them)"},
       {"--duration", "", "D", "", "simulated time per replication, e.g. 10m (canary: the horizon)"},
       {"--jobs", "", "N", "", "replications run in parallel (default: all cores)"},
+      {"--max-memory", "", "SIZE", "",
+       "memory budget of the run, e.g. 4Gi (default: half of physical memory)"},
+      {"--force", "", "", "", "run even when the estimate exceeds the memory or event budget"},
   };
   return kFlags;
 }

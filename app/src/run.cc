@@ -334,7 +334,14 @@ Outcome Dispatch(const Request& request) {
 }  // namespace
 
 Outcome Run(const Request& request) {
-  Outcome out = Dispatch(request);
+  Outcome out;
+  try {
+    out = Dispatch(request);
+  } catch (const std::bad_alloc&) {
+    // Budgets stop runs before this (simulation.h); should memory still run out, the
+    // answer is a clear exit 2 with nothing written, never an abort.
+    out = CannotRun(std::string("out of memory while running ") + CommandName(request.command));
+  }
   // User bytes leave in one shape (engine/text.h): the document as Python receives it,
   // and everything meant for a terminal. JSON, SARIF and JUnit output escaped theirs when
   // they were serialised; text output is escaped here, keeping only our own colours.

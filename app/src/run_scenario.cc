@@ -1,5 +1,6 @@
 // simulate and canary: scenario files in, TrafficMetrics or a canary prediction out.
 #include <optional>
+#include <sstream>
 
 #include "run_internal.h"
 
@@ -12,12 +13,20 @@
 namespace meshproof::app {
 namespace {
 
+std::string Seconds(double s) {
+  std::ostringstream o;
+  o << s << "s";
+  return o.str();
+}
+
 sim::SimulationOptions OptionsFrom(const Request& req) {
   sim::SimulationOptions so;
   so.seed = req.seed;
   so.replications = req.replications;
   so.duration = req.duration;
   so.jobs = req.jobs;
+  so.max_memory = req.max_memory;
+  so.force = req.force;
   if (!req.quiet) so.progress = req.progress;
   return so;
 }
@@ -59,7 +68,13 @@ Outcome RunSimulate(const Request& req) {
                            (mesh_errors == 1 ? "" : "s") +
                            " (see meshproof verify); simulating what loaded");
   }
+  if (req.duration && *req.duration <= loaded.scenario.warmup) {
+    return CannotRun("--duration " + Seconds(*req.duration) +
+                     " is not longer than the scenario's warm-up (" +
+                     Seconds(loaded.scenario.warmup) + "): nothing would be measured");
+  }
   const sim::SimulationResult result = prepared.simulator->Run(OptionsFrom(req));
+  if (!result.status.ok()) return CannotRun(result.status.message());
   const sim::RenderContext ctx = sim::ContextFor(loaded, req.paths[0], prepared.profile);
   out.document = sim::SimulationToJson(result, ctx);
   out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
@@ -83,6 +98,11 @@ Outcome RunCanary(const Request& req) {
     return out;
   }
   const sim::CanaryPrediction prediction = sim::PredictCanary(*prepared, OptionsFrom(req));
+  if (!prediction.status.ok()) {
+    Outcome failed = CannotRun(prediction.status.message());
+    failed.diagnostics_text = std::move(out.diagnostics_text);
+    return failed;
+  }
   const sim::RenderContext ctx = sim::ContextFor(loaded, req.paths[0], prepared->profile);
   out.document = sim::CanaryToJson(prediction, ctx);
   out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "canary_controller.h"
 #include "replication_pool.h"
@@ -61,6 +62,52 @@ const char* OutcomeName(CanaryRun::Outcome o) {
   return "?";
 }
 
+// The replications of a prediction, inside the same budgets as a simulation: refused up
+// front when the estimate does not fit, stopped when a run holds more than its share, and
+// an allocation failure in a worker is a status, never an abort.
+static Status RunCanaryReplications(const PreparedCanary& p, const SimulationOptions& options,
+                                    CanaryPrediction* out) {
+  const std::size_t budget = options.max_memory > 0 ? options.max_memory : DefaultMemoryBudget();
+  const RunEstimate est = p.simulator->EstimateRun(out->horizon, out->replications);
+  // No up-front memory refusal: a rollout usually decides long before its horizon and the
+  // run stops there; the accounting inside each replication bounds what it holds.
+  if (!options.force && est.events > kMaxEstimatedEvents) {
+    return Status::InvalidArgument(
+        "the prediction would process more than 2e10 events over its horizon "
+        "(hours of work): shorten the horizon or lower the replications, or --force");
+  }
+  const int jobs =
+      options.jobs > 0 ? options.jobs : static_cast<int>(std::thread::hardware_concurrency());
+  const std::size_t share =
+      budget / static_cast<std::size_t>(std::max(1, std::min(jobs, out->replications)));
+  out->runs.resize(static_cast<std::size_t>(out->replications));
+  std::vector<std::string> failures(out->runs.size());
+  RunReplications(
+      out->replications, options.jobs,
+      [&](int r) {
+        const auto i = static_cast<std::size_t>(r);
+        try {
+          const std::uint64_t seed = ReplicationSeed(out->seed, r);
+          CanaryController controller(p, seed);
+          ReplicationResult rr =
+              p.simulator->RunReplication(seed, out->horizon, nullptr, &controller, share);
+          if (!rr.aborted.empty()) {
+            failures[i] = "over the memory budget while predicting replication " +
+                          std::to_string(r + 1) + ": it " + rr.aborted;
+            return;
+          }
+          out->runs[i] = controller.Finish(out->horizon);
+        } catch (const std::bad_alloc&) {
+          failures[i] = "out of memory while predicting replication " + std::to_string(r + 1);
+        }
+      },
+      options.progress);
+  for (const std::string& f : failures) {
+    if (!f.empty()) return Status::IoError(f + " (raise --max-memory, or lower the load)");
+  }
+  return Status::Ok();
+}
+
 CanaryPrediction PredictCanary(const PreparedCanary& p, const SimulationOptions& options) {
   CanaryPrediction out;
   out.spec = p.spec;
@@ -69,16 +116,11 @@ CanaryPrediction PredictCanary(const PreparedCanary& p, const SimulationOptions&
   out.replications = std::max(1, options.replications.value_or(p.scenario.replications));
   out.horizon = options.duration.value_or(p.horizon);
   out.load_test_rate = p.load_test_rate;
-  out.runs.resize(static_cast<std::size_t>(out.replications));
-  RunReplications(
-      out.replications, options.jobs,
-      [&](int r) {
-        const std::uint64_t seed = ReplicationSeed(out.seed, r);
-        CanaryController controller(p, seed);
-        p.simulator->RunReplication(seed, out.horizon, nullptr, &controller);
-        out.runs[static_cast<std::size_t>(r)] = controller.Finish(out.horizon);
-      },
-      options.progress);
+  out.status = RunCanaryReplications(p, options, &out);
+  if (!out.status.ok()) {
+    out.runs.clear();
+    return out;
+  }
 
   double promoted = 0, rolled = 0, progressing = 0;
   std::vector<double> decision, failed_user, failed_load, users;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "sim_model.h"
 
@@ -215,10 +216,116 @@ void AddCalls(const Described& described, Simulator::Impl* mp, Diagnostics* diag
                                call.required, diags);
         if (!cls) continue;
 
-        Simulator::Impl::CallRef ref{*cls, call.probability, call.count, call.required};
+        Simulator::Impl::CallRef ref{*cls, call.probability, call.count, call.required, call.loc};
         (forward ? m.node_models[m.node_of_workload[wi]].next
                  : m.node_models[m.node_of_workload[wi]].calls)
             .push_back(ref);
+      }
+    }
+  }
+}
+
+// The nodes a call class can land on: every replica of every target pool.
+std::set<std::uint32_t> CallTargets(const Simulator::Impl& m, std::uint32_t cls) {
+  std::set<std::uint32_t> out;
+  for (const auto& t : m.classes[cls].targets) {
+    for (std::uint32_t replica : m.pools[t.pool].members) out.insert(m.replica_node[replica]);
+  }
+  return out;
+}
+
+std::string NodeName(const Simulator::Impl& m, std::uint32_t n) {
+  return m.nodes[n].workload.namespace_ + "/" + m.nodes[n].workload.name;
+}
+
+// A path from `from` to `to` over the edges `follow` admits (breadth first, so the
+// shortest), as node indices; empty when there is none.
+std::vector<std::uint32_t> PathBetween(
+    const std::vector<std::vector<std::pair<std::uint32_t, bool>>>& adj, std::uint32_t from,
+    std::uint32_t to, bool only_certain_forwarding) {
+  std::vector<std::int64_t> parent(adj.size(), -1);
+  std::vector<std::uint32_t> queue{from};
+  parent[from] = from;
+  for (std::size_t qi = 0; qi < queue.size(); ++qi) {
+    const std::uint32_t u = queue[qi];
+    if (u == to && qi > 0) break;
+    for (const auto& [v, eligible] : adj[u]) {
+      if (only_certain_forwarding && !eligible) continue;
+      if (v == to) {
+        std::vector<std::uint32_t> path{to};
+        for (std::uint32_t x = u; x != from; x = static_cast<std::uint32_t>(parent[x]))
+          path.push_back(x);
+        path.push_back(from);
+        std::reverse(path.begin(), path.end());
+        return path;
+      }
+      if (parent[v] < 0) {
+        parent[v] = u;
+        queue.push_back(v);
+      }
+    }
+  }
+  return {};
+}
+
+// MP6001 for cycles no run can get out of: a synchronous call that can come back to the
+// caller (its workers wait on requests queued behind themselves: a deadlock, or unbounded
+// recursion), and forwarding (`next`) that returns with probability 1 at every hop (a
+// request that never leaves). Cycles with an exit (Jackson feedback) are fine.
+void CheckCallCycles(const Simulator::Impl& m, Diagnostics* diags) {
+  const std::size_t n = m.node_models.size();
+  // adj[u]: (v, whether the hop is forwarding with probability 1)
+  std::vector<std::vector<std::pair<std::uint32_t, bool>>> adj(n);
+  for (std::uint32_t u = 0; u < n; ++u) {
+    for (bool forward : {false, true}) {
+      const auto& list = forward ? m.node_models[u].next : m.node_models[u].calls;
+      for (const auto& c : list) {
+        for (std::uint32_t v : CallTargets(m, c.cls))
+          adj[u].push_back({v, forward && c.probability >= 1});
+      }
+    }
+  }
+  auto cycle_text = [&](const std::vector<std::uint32_t>& path) {
+    std::string text;
+    for (std::uint32_t x : path) text += (text.empty() ? "" : " -> ") + NodeName(m, x);
+    return text;
+  };
+  std::set<std::uint32_t> reported;
+  for (std::uint32_t u = 0; u < n; ++u) {
+    for (const auto& c : m.node_models[u].calls) {
+      for (std::uint32_t v : CallTargets(m, c.cls)) {
+        std::vector<std::uint32_t> back = PathBetween(adj, v, u, false);
+        if (v != u && back.empty()) continue;
+        if (!reported.insert(u).second) continue;
+        std::vector<std::uint32_t> cycle{u};
+        if (v == u) {
+          cycle.push_back(u);
+        } else {
+          cycle.insert(cycle.end(), back.begin(), back.end());
+        }
+        diags->Report(DiagCode::MP6001, c.loc,
+                      "synchronous call cycle " + cycle_text(cycle) +
+                          ": each request waits for a request queued behind it (a deadlock "
+                          "once the workers are busy); make one hop asynchronous (`next`) or "
+                          "remove it");
+      }
+    }
+    for (const auto& c : m.node_models[u].next) {
+      if (c.probability < 1) continue;
+      for (std::uint32_t v : CallTargets(m, c.cls)) {
+        std::vector<std::uint32_t> back = PathBetween(adj, v, u, true);
+        if (v != u && back.empty()) continue;
+        if (!reported.insert(u).second) continue;
+        std::vector<std::uint32_t> cycle{u};
+        if (v == u) {
+          cycle.push_back(u);
+        } else {
+          cycle.insert(cycle.end(), back.begin(), back.end());
+        }
+        diags->Report(DiagCode::MP6001, c.loc,
+                      "forwarding cycle " + cycle_text(cycle) +
+                          " with probability 1 at every hop: a request never leaves; give "
+                          "some hop a probability below 1");
       }
     }
   }
@@ -304,6 +411,7 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
   const Described described = DescribedWorkloads(m.scenario, *m.index, diags);
   AddNodes(described, &m);
   AddCalls(described, &m, diags);
+  CheckCallCycles(m, diags);
   AddSources(control, &m, diags);
   CheckRoutes(m, diags);
   for (std::size_t n : control.watched_nodes) {

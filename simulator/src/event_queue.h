@@ -46,6 +46,7 @@ class Ring {
     buf_[(head_ + size_) & (buf_.size() - 1)] = v;
     ++size_;
   }
+  std::size_t bytes() const { return buf_.capacity() * sizeof(std::uint32_t); }
   std::uint32_t pop() {
     const std::uint32_t v = buf_[head_];
     head_ = (head_ + 1) & (buf_.size() - 1);
@@ -89,6 +90,9 @@ class Slab {
   }
   T& operator[](std::uint32_t id) { return items_[id]; }
   std::size_t live() const { return live_; }
+  std::size_t bytes() const {
+    return items_.capacity() * sizeof(T) + free_.capacity() * sizeof(std::uint32_t);
+  }
 
  private:
   std::vector<T> items_;

@@ -134,6 +134,8 @@ std::optional<double> ParseGoDuration(const std::string& text) {
     if (it == kUnits.end()) return std::nullopt;
     total += v * it->second;
   }
+  // Go's time.Duration is int64 nanoseconds: beyond about 292 years ParseDuration fails.
+  if (!std::isfinite(total) || std::fabs(total) > 9.223372036854775807e9) return std::nullopt;
   return total;
 }
 

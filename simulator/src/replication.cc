@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <sstream>
 
 #include "event_queue.h"
 #include "sim_model.h"
@@ -91,9 +92,10 @@ MetricValues Summarise(const LatencyHistogram& h, std::uint64_t s, std::uint64_t
 class Replication final : public ReplicationControl {
  public:
   Replication(const Simulator::Impl& m, std::uint64_t seed, double duration,
-              std::atomic<double>* progress, Controller* controller)
+              std::atomic<double>* progress, Controller* controller, std::size_t memory_budget)
       : m_(m),
         controller_(controller),
+        budget_(memory_budget),
         rng_(seed),
         end_(duration),
         warmup_(std::min(m.scenario.warmup, duration)),
@@ -161,10 +163,16 @@ class Replication final : public ReplicationControl {
       Dispatch(e);
       if ((events & 0xffff) == 0 && progress_ != nullptr)
         progress_->store(now_ / end_, std::memory_order_relaxed);
+      if ((events & 0xfff) == 0 && OverBudget()) break;
     }
     if (stopped_) end_ = now_;
     now_ = end_;
     ReplicationResult r;
+    r.aborted = aborted_;
+    if (!aborted_.empty()) {
+      stopped_ = true;  // no windows to close past the budget
+      windows_ = 0;
+    }
     r.events = events;
     r.requests = requests_;
     r.peak_in_flight = peak_in_flight_;
@@ -685,8 +693,35 @@ class Replication final : public ReplicationControl {
     n.last = now_;
   }
 
+  // The memory this replication holds: request state, pending events, queues and metric
+  // windows. The simulator's own accounting (not rlimits, which break sanitizers, nor
+  // bad_alloc, which Linux overcommit rarely raises) keeps a run inside its budget.
+  std::size_t HeldBytes() const {
+    std::size_t bytes = calls_.bytes() + attempts_.bytes() + heap_.capacity() * sizeof(Event);
+    for (const ReplicaState& r : replicas_)
+      bytes += r.queue.bytes() + r.ps.capacity() * sizeof(r.ps[0]);
+    for (const EdgeRun& e : edges_) bytes += e.windows.capacity() * sizeof(MetricValues);
+    return bytes;
+  }
+
+  bool OverBudget() {
+    if (budget_ == 0 || !aborted_.empty()) return !aborted_.empty();
+    const std::size_t held = HeldBytes();
+    if (held <= budget_) return false;
+    std::ostringstream why;
+    why << "held " << (held >> 20) << " MiB (its share of the budget: " << (budget_ >> 20)
+        << " MiB) at t=" << now_ << " s with " << calls_.live() + attempts_.live()
+        << " request states in flight and " << heap_.size() << " pending events";
+    aborted_ = why.str();
+    stopped_ = true;
+    return true;
+  }
+
   void CloseWindows(EdgeRun& e, std::size_t upto) {
+    if (!aborted_.empty()) return;
+    std::size_t pushed = 0;
     while (e.window < upto && e.window < windows_) {
+      if ((++pushed & 0xfff) == 0 && OverBudget()) return;
       const double start = static_cast<double>(e.window) * window_;
       const double span = std::min(window_, end_ - start);
       e.windows.push_back(Summarise(e.win, e.ws, e.wf, e.wd, span));
@@ -714,6 +749,8 @@ class Replication final : public ReplicationControl {
 
   const Simulator::Impl& m_;
   Controller* controller_;
+  std::size_t budget_;   // bytes; 0 = none
+  std::string aborted_;  // why the run stopped at its budget
   bool stopped_ = false;
   std::vector<std::uint8_t> active_;
   std::vector<std::uint32_t> source_gen_;
@@ -740,9 +777,9 @@ class Replication final : public ReplicationControl {
 }  // namespace
 
 ReplicationResult Simulator::RunReplication(std::uint64_t seed, double duration,
-                                            std::atomic<double>* progress,
-                                            Controller* controller) const {
-  Replication run(*impl_, seed, duration, progress, controller);
+                                            std::atomic<double>* progress, Controller* controller,
+                                            std::size_t memory_budget) const {
+  Replication run(*impl_, seed, duration, progress, controller, memory_budget);
   ReplicationResult r = run.Execute();
   r.seed = seed;
   return r;

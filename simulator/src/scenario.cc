@@ -132,8 +132,9 @@ class Reader {
     auto d = ParseDuration(n->value);
     if (!d || *d < 0 || (!allow_zero && *d == 0)) {
       Expected(n, path,
-               allow_zero ? "a duration >= 0 such as 250ms, 1.5s or 2m"
-                          : "a positive duration such as 250ms, 1.5s or 2m");
+               std::string(allow_zero ? "a duration >= 0 such as 250ms, 1.5s or 2m"
+                                      : "a positive duration such as 250ms, 1.5s or 2m") +
+                   ", at most " + kMaxDurationText);
       return std::nullopt;
     }
     return d;
@@ -776,7 +777,10 @@ std::optional<double> ParseDuration(const std::string& text) {
     scale = 3600;
   else
     return std::nullopt;
-  return v * scale;
+  // Range-checked after the unit: 1e308h is no duration (it overflows to infinity).
+  const double seconds = v * scale;
+  if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxDurationSeconds) return std::nullopt;
+  return seconds;
 }
 
 namespace {
@@ -858,7 +862,13 @@ void ParseRunSetting(Reader& r, const std::string& key, const Node* v, const std
     if (auto s = r.String(v, sub)) sc->default_namespace = *s;
   } else if (key == "seed") {
     if (v != nullptr && v->IsScalar() && v->Type() == ScalarType::kInt && v->value[0] != '-') {
-      sc->seed = std::strtoull(v->value.c_str(), nullptr, 0);
+      errno = 0;
+      const unsigned long long seed = std::strtoull(v->value.c_str(), nullptr, 0);
+      if (errno == ERANGE) {  // strtoull saturates: 2^64 and beyond are no seed
+        r.Error(v, sub, "seed " + v->value + " is larger than 18446744073709551615 (2^64 - 1)");
+      } else {
+        sc->seed = seed;
+      }
     } else {
       r.Expected(v, sub, "a non-negative integer seed");
     }

@@ -40,6 +40,7 @@ struct Simulator::Impl {
     double probability = 1;
     int count = 1;
     bool required = true;
+    Loc loc;  // the scenario entry, for MP6001 on call cycles
   };
   struct NodeModel {
     int replicas = 1;

@@ -67,6 +67,8 @@ struct Request {
   std::optional<std::uint64_t> seed;
   std::optional<int> replications;
   std::optional<double> duration;  // seconds (simulate: duration; canary: horizon)
+  std::size_t max_memory = 0;      // bytes a run may hold; 0: half of physical memory
+  bool force = false;              // run past the up-front estimate of the budgets
   int jobs = 0;                    // 0: all cores
   std::function<void(double)> progress;
   std::string topic;  // codes CODE, completion SHELL, help COMMAND

@@ -61,6 +61,9 @@ struct CanaryPrediction {
   Spread failed_user_requests, failed_load_requests, user_requests;
   std::size_t typical = 0;  // the replication shown as the typical run
   std::vector<CanaryRun> runs;
+  /// Not ok when the prediction was refused or stopped by its budgets (simulation.h,
+  /// SimulationOptions::max_memory): nothing else is meaningful then.
+  Status status;
 };
 
 /// A canary scenario compiled and ready to run.

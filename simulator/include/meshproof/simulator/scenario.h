@@ -181,7 +181,14 @@ LoadedScenario LoadScenario(const std::string& path);
 LoadedScenario LoadScenarioText(const std::string& text, const std::string& name,
                                 const std::string& dir);
 
-/// "250ms", "1.5s", "2m", "1h", "500us", or a bare number of seconds.
+/// The longest simulated time anything may last: 1e9 s (about 31.7 years). A longer span
+/// is a typo (1e308h) or a run that could never finish.
+inline constexpr double kMaxDurationSeconds = 1e9;
+inline constexpr const char* kMaxDurationText = "1e9s (about 31 years)";
+
+/// "250ms", "1.5s", "2m", "1h", "500us", or a bare number of seconds; nullopt for
+/// anything else, and for spans that are not finite or longer than kMaxDurationSeconds
+/// after the unit is applied.
 std::optional<double> ParseDuration(const std::string& text);
 
 }  // namespace meshproof::sim

@@ -36,6 +36,7 @@
 
 #include "meshproof/engine/diagnostics.h"
 #include "meshproof/engine/graph.h"
+#include "meshproof/engine/status.h"
 #include "meshproof/simulator/scenario.h"
 #include "meshproof/simulator/stats.h"
 
@@ -93,6 +94,9 @@ struct ReplicationResult {
   std::uint64_t requests = 0;                      // requests started by traffic sources
   std::size_t peak_in_flight = 0;                  // most request states alive at once
   std::size_t peak_pending_events = 0;
+  /// Non-empty when the run stopped early because it would have held more memory than its
+  /// budget: what it held and at which simulated time. Its values are then incomplete.
+  std::string aborted;
 };
 
 struct SimulationOptions {
@@ -103,6 +107,28 @@ struct SimulationOptions {
   int jobs = 0;
   /// Called with the fraction done (0..1), from worker threads, serialised; may be empty.
   std::function<void(double)> progress;
+  /// The memory the run may hold, in bytes; 0 = DefaultMemoryBudget(). Enforced twice:
+  /// up front from EstimateRun (refused unless `force`), and while running by the
+  /// simulator's own accounting of what it holds (always; a replication past its share
+  /// stops and the run fails with a status, never with an allocation failure).
+  std::size_t max_memory = 0;
+  /// Run even when the up-front estimate exceeds the memory or event budget.
+  bool force = false;
+};
+
+/// Half of this machine's physical memory (sysconf), or 4 GiB when it cannot be read.
+std::size_t DefaultMemoryBudget();
+
+/// More events than this in a run (estimated up front) are refused unless forced: about
+/// an hour of simulation on one core (docs/scenarios.md, "Limits").
+inline constexpr double kMaxEstimatedEvents = 2e10;
+
+/// What a run will need, estimated before it starts.
+struct RunEstimate {
+  std::size_t bytes = 0;  // metric windows kept for every replication, their aggregate and
+                          // the JSON document, plus the request state of the offered load
+  double events = 0;      // events over all replications
+  std::size_t windows = 0;
 };
 
 /// Across replications: the mean of each value and its 95% confidence half-width.
@@ -125,6 +151,9 @@ struct SimulationResult {
   std::vector<NodeIntervals> node_metrics;
   std::vector<ReplicationResult> runs;  // each replication, in order
   std::uint64_t events = 0;
+  /// Not ok when the run was refused or stopped (memory or event budget, out of memory):
+  /// the message says why and what to change; the other fields are then meaningless.
+  Status status;
 };
 
 class Controller;
@@ -156,12 +185,19 @@ class Simulator {
   /// One replication of `duration` simulated seconds with this seed. Thread-safe.
   /// `progress` (may be null) is set to the fraction of simulated time done.
   /// With a controller (control.h), it runs inside the replication; it may stop it early.
+  /// `memory_budget` (bytes, 0 = none) bounds what the replication may hold; past it the
+  /// replication stops and says so in `aborted`.
   ReplicationResult RunReplication(std::uint64_t seed, double duration,
                                    std::atomic<double>* progress = nullptr,
-                                   Controller* controller = nullptr) const;
+                                   Controller* controller = nullptr,
+                                   std::size_t memory_budget = 0) const;
 
-  /// All replications (scenario values unless overridden), in parallel, aggregated.
+  /// All replications (scenario values unless overridden), in parallel, aggregated. When
+  /// the run cannot be done within its budgets, `status` says why and nothing else is set.
   SimulationResult Run(const SimulationOptions& options) const;
+
+  /// The memory and events a run of `replications` x `duration` simulated seconds needs.
+  RunEstimate EstimateRun(double duration, int replications) const;
 
   struct Impl;
 
