@@ -710,7 +710,14 @@ class Checker {
 }  // namespace
 
 void RunChecks(const RouteGraph& graph, const CheckOptions& options, Diagnostics* out) {
-  Checker(graph, options, out).Run();
+  if (options.solver_budget != nullptr) {
+    Checker(graph, options, out).Run();
+    return;
+  }
+  SolverBudget budget;
+  CheckOptions bounded = options;
+  bounded.solver_budget = &budget;
+  Checker(graph, bounded, out).Run();
 }
 
 }  // namespace meshproof

@@ -47,7 +47,7 @@ class Differ {
         o_(o),
         g0_(CompileGraph(base.model, GetProfile(o.profile))),
         g1_(CompileGraph(next.model, GetProfile(o.profile))),
-        solver_(o.solver_timeout_ms) {}
+        solver_(o.solver_timeout_ms, &budget_) {}
 
   DiffResult Run() {
     DiffResult r;
@@ -217,8 +217,8 @@ class Differ {
         c.port = port;
         c.protocol = protocol[port];
         for (const QueryRequest& q : Candidates(src, key, port, i0, s0, i1, s1)) {
-          QueryAnswer a0 = Query(g0_, q, o_.solver_timeout_ms);
-          QueryAnswer a1 = Query(g1_, q, o_.solver_timeout_ms);
+          QueryAnswer a0 = Query(g0_, q, o_.solver_timeout_ms, &budget_);
+          QueryAnswer a1 = Query(g1_, q, o_.solver_timeout_ms, &budget_);
           unknown_ = unknown_ || a0.unknown || a1.unknown;
           double before = AllowedShare(a0), after = AllowedShare(a1);
           if (after > before + kShareTolerance && !c.grant) {
@@ -452,6 +452,7 @@ class Differ {
   const LoadResult& next_;
   const DiffOptions& o_;
   RouteGraph g0_, g1_;
+  SolverBudget budget_;  // the diff's solver work, all slices together
   RouteSolver solver_;
   bool unknown_ = false;
   std::set<std::string> changed_;

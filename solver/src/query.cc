@@ -43,8 +43,8 @@ std::string ServiceList(const RouteGraph& g, const std::string& ns) {
 
 class Querier {
  public:
-  Querier(const RouteGraph& g, const QueryRequest& q, unsigned timeout_ms)
-      : g_(g), m_(g.model()), q_(q), solver_(timeout_ms) {}
+  Querier(const RouteGraph& g, const QueryRequest& q, unsigned timeout_ms, SolverBudget* budget)
+      : g_(g), m_(g.model()), q_(q), solver_(timeout_ms, budget) {}
 
   QueryAnswer Run() {
     QueryAnswer a;
@@ -464,8 +464,9 @@ bool MatchAdmits(const HttpMatch& match, const Profile& profile, const std::stri
   return true;
 }
 
-QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms) {
-  return Querier(graph, request, timeout_ms).Run();
+QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms,
+                  SolverBudget* budget) {
+  return Querier(graph, request, timeout_ms, budget).Run();
 }
 
 bool IdentityExists(const RouteGraph& graph, const std::string& ns, const std::string& name) {

@@ -41,6 +41,8 @@ struct Node {
   std::vector<Node> kids;  // kConcat, kAlt, kRepeat (one kid)
   int min = 0, max = -1;   // kRepeat; max -1 = unbounded
   int weight = 1;          // product of the {m,n} counts nested in this node (RE2's limit)
+  bool beyond = false;     // kSet: also matches every character beyond ASCII (`.`, [^a],
+                           // \S); `set` is the ASCII part, decided exactly
 };
 
 struct ParseResult {

@@ -27,7 +27,12 @@ bool AllMethods(const HttpMatch& m) {
 class RouteChecker {
  public:
   RouteChecker(const RouteGraph& g, const CheckOptions& o, Diagnostics* out)
-      : g_(g), m_(g.model()), p_(g.profile()), o_(o), out_(out), solver_(o.solver_timeout_ms) {}
+      : g_(g),
+        m_(g.model()),
+        p_(g.profile()),
+        o_(o),
+        out_(out),
+        solver_(o.solver_timeout_ms, o.solver_budget) {}
 
   bool TargetInScope(std::size_t t) const {
     return !o_.route_target_scope || o_.route_target_scope(m_.traffic_targets[t]);
@@ -338,8 +343,8 @@ class RouteChecker {
           }
           q.exact_headers = true;
           q.explain = false;
-          QueryAnswer mine = Query(g_, q, o_.solver_timeout_ms);
-          QueryAnswer theirs = Query(og, q, o_.solver_timeout_ms);
+          QueryAnswer mine = Query(g_, q, o_.solver_timeout_ms, o_.solver_budget);
+          QueryAnswer theirs = Query(og, q, o_.solver_timeout_ms, o_.solver_budget);
           if (mine.verdict == theirs.verdict) continue;
           const TrafficTarget& t = m_.traffic_targets[gr.target];
           Diagnostic& diag =

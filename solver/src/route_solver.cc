@@ -34,9 +34,21 @@ CharSet Printable() {
 }
 CharSet Ascii() { return ~CharSet(); }
 
-bool UsesNegation(const std::string& pattern) {
-  return pattern.find("[^") != std::string::npos || pattern.find("\\D") != std::string::npos ||
-         pattern.find("\\W") != std::string::npos || pattern.find("\\S") != std::string::npos;
+// Whether some character set of the pattern also matches characters beyond ASCII, which
+// the translator does not model: only then can "no ASCII value" leave the answer open.
+// `[^\s\S]` matches nothing anywhere and `[^a]` everything beyond ASCII; both are decided
+// from the parse, not from the pattern's spelling.
+bool MayMatchBeyondAscii(const std::string& pattern) {
+  regex::ParseResult p = regex::Parse(pattern);
+  if (!p.root) return true;
+  std::vector<const regex::Node*> stack{&*p.root};
+  while (!stack.empty()) {
+    const regex::Node* n = stack.back();
+    stack.pop_back();
+    if (n->kind == regex::Kind::kSet && n->beyond) return true;
+    for (const regex::Node& k : n->kids) stack.push_back(&k);
+  }
+  return false;
 }
 
 // A member of the node's language built directly: the shortest choices and the most
@@ -144,7 +156,38 @@ bool Re2Admits(const std::string& pattern, const std::string& value, RegexAnchor
 }
 
 struct RouteSolver::Impl {
-  explicit Impl(unsigned timeout) : timeout_ms(timeout) {}
+  Impl(unsigned timeout, SolverBudget* b) : timeout_ms(timeout), budget(b) {}
+
+  // Sets the per-call limits: the timeout and, under a budget, the resource units left.
+  // False (with `why`) when the budget is already spent.
+  bool Limit(z3::solver* s, std::string* why) {
+    z3::params params(ctx);
+    params.set("timeout", timeout_ms);
+    if (budget != nullptr) {
+      if (budget->Exhausted()) {
+        *why = budget->Why();
+        return false;
+      }
+      const std::uint64_t left = budget->Remaining();
+      params.set("rlimit", static_cast<unsigned>(std::min<std::uint64_t>(left, 4'000'000'000u)));
+    }
+    s->set(params);
+    return true;
+  }
+
+  // Charges the resource units the context counted since the last call (Z3's "rlimit
+  // count" is cumulative per context).
+  void Charge(const z3::solver& s) {
+    if (budget == nullptr) return;
+    const z3::stats st = s.statistics();
+    for (unsigned i = 0; i < st.size(); ++i) {
+      if (st.key(i) != "rlimit count") continue;
+      const auto count =
+          static_cast<std::uint64_t>(st.is_uint(i) ? st.uint_value(i) : st.double_value(i));
+      if (count > rlimit_seen) budget->Charge(count - rlimit_seen);
+      rlimit_seen = count;
+    }
+  }
 
   z3::sort ReSort() {
     z3::sort str = ctx.string_sort();
@@ -227,6 +270,15 @@ struct RouteSolver::Impl {
     }
     auto branches = regex::Branches(*p.root, error);
     if (!branches) return std::nullopt;
+    // Z3 4.8.12's regex rewriting grows superlinearly with the pattern (a 1,000-branch
+    // alternation takes a minute in an assertion no timeout interrupts), so patterns past
+    // a size are answered `unknown` (MP9001) rather than risked.
+    if (const std::size_t size = SymbolicSize(*p.root); size > kMaxSymbolicSize) {
+      *error = "pattern too large to reason about symbolically (" + std::to_string(size) +
+               " regex nodes, counted repetitions expanded; the limit is " +
+               std::to_string(kMaxSymbolicSize) + ")";
+      return std::nullopt;
+    }
     z3::expr sigma = z3::star(Set(alphabet));
     std::optional<z3::expr> out;
     for (const regex::Branch& b : *branches) {
@@ -240,17 +292,34 @@ struct RouteSolver::Impl {
     return out;
   }
 
+  static constexpr std::size_t kMaxSymbolicSize = 2000;
+
+  // Nodes of the tree with counted repetitions multiplied out, saturating just past the
+  // limit (the tree is at most regex::kMaxNestingDepth deep, so recursion is bounded).
+  static std::size_t SymbolicSize(const regex::Node& n) {
+    std::size_t size = 1;
+    for (const regex::Node& k : n.kids) {
+      size += SymbolicSize(k);
+      if (size > kMaxSymbolicSize) return size;
+    }
+    if (n.kind == regex::Kind::kRepeat) {
+      const int bound = std::max(n.min, n.max);
+      if (bound > 1) size *= static_cast<std::size_t>(bound);
+    }
+    return std::min(size, kMaxSymbolicSize + 1);
+  }
+
   // One membership of a fresh string in `lang`; the model's value when sat.
   StringAnswer Solve(const z3::expr& lang) {
     StringAnswer a;
     try {
       z3::solver s(ctx);
-      z3::params params(ctx);
-      params.set("timeout", timeout_ms);
-      s.set(params);
+      if (!Limit(&s, &a.detail)) return a;  // unknown: the budget is spent
       z3::expr x = ctx.string_const("x");
       s.add(z3::in_re(x, lang));
-      switch (s.check()) {
+      const z3::check_result result = s.check();
+      Charge(s);
+      switch (result) {
         case z3::sat:
           a.status = SolveStatus::kSat;
           a.witness = s.get_model().eval(x, true).get_string();
@@ -278,6 +347,11 @@ struct RouteSolver::Impl {
     std::vector<CharSet> alphabets = {Nice(), Printable()};
     if (!printable_only) alphabets.push_back(Ascii());
     for (const CharSet& alphabet : alphabets) {
+      if (budget != nullptr && budget->Exhausted()) {  // translating costs time too
+        last.status = SolveStatus::kUnknown;
+        last.detail = budget->Why();
+        return last;
+      }
       std::string error;
       std::optional<z3::expr> lang = build(alphabet, &error);
       if (!lang) {
@@ -296,7 +370,7 @@ struct RouteSolver::Impl {
       if (last.status == SolveStatus::kUnknown) return last;
     }
     // Unsat over all of ASCII. A negated class may still match beyond ASCII: say unknown.
-    if (!printable_only && UsesNegation(pattern)) {
+    if (!printable_only && MayMatchBeyondAscii(pattern)) {
       last.status = SolveStatus::kUnknown;
       last.detail = "no ASCII value; values beyond ASCII are not modelled";
     }
@@ -305,6 +379,8 @@ struct RouteSolver::Impl {
 
   z3::context ctx;
   unsigned timeout_ms;
+  SolverBudget* budget;
+  std::uint64_t rlimit_seen = 0;
 };
 
 // Answers already given: real meshes repeat a few path shapes across many matches, so
@@ -313,8 +389,8 @@ struct RouteSolver::Cache {
   std::map<std::string, StringAnswer> answers;
 };
 
-RouteSolver::RouteSolver(unsigned timeout_ms)
-    : timeout_ms_(timeout_ms), cache_(std::make_unique<Cache>()) {}
+RouteSolver::RouteSolver(unsigned timeout_ms, SolverBudget* budget)
+    : timeout_ms_(timeout_ms), budget_(budget), cache_(std::make_unique<Cache>()) {}
 
 bool RouteSolver::Admits(const std::string& pattern, const std::string& value,
                          RegexAnchoring anchoring) {
@@ -323,7 +399,7 @@ bool RouteSolver::Admits(const std::string& pattern, const std::string& value,
 RouteSolver::~RouteSolver() = default;
 
 RouteSolver::Impl& RouteSolver::impl() {
-  if (!impl_) impl_ = std::make_unique<Impl>(timeout_ms_);
+  if (!impl_) impl_ = std::make_unique<Impl>(timeout_ms_, budget_);
   return *impl_;
 }
 
@@ -345,12 +421,13 @@ SolveStatus RouteSolver::AcceptsUncached(const std::string& pattern, RegexAnchor
   if (!lang) return SolveStatus::kUnknown;
   try {
     z3::solver s(impl().ctx);
-    z3::params params(impl().ctx);
-    params.set("timeout", impl().timeout_ms);
-    s.set(params);
+    std::string why;
+    if (!impl().Limit(&s, &why)) return SolveStatus::kUnknown;
     s.add(
         z3::in_re(impl().ctx.string_val(value.data(), static_cast<unsigned>(value.size())), *lang));
-    switch (s.check()) {
+    const z3::check_result result = s.check();
+    impl().Charge(s);
+    switch (result) {
       case z3::sat:
         return SolveStatus::kSat;
       case z3::unsat:

@@ -121,6 +121,44 @@ TEST(TranslatorTest, RefusesPatternsPastTheLimits) {
   EXPECT_EQ(s.Accepts(ok_depth, RegexAnchoring::kFull, "a"), SolveStatus::kSat);
 }
 
+// Found by the regex fuzzer: RE2 reads a count with a leading zero as literal text.
+TEST(TranslatorTest, LeadingZeroCountsAreLiteralBracesAsInRe2) {
+  RouteSolver s;
+  for (const char* p : {"(a){00}", "a{01,2}", "x{1,02}"}) {
+    for (const char* v : {"", "a", "a{00}", "a{01,2}", "x{1,02}", "x"}) {
+      EXPECT_EQ(s.Accepts(p, RegexAnchoring::kSearch, v) == SolveStatus::kSat,
+                Re2Admits(p, v, RegexAnchoring::kSearch))
+          << p << " on '" << v << "'";
+    }
+  }
+}
+
+// A command's solver work is bounded in total: once the budget is spent, answers are
+// unknown at once (MP9001), and patterns too large to reason about are unknown up front.
+TEST(SolverBudgetTest, SpentBudgetAnswersUnknownAtOnce) {
+  SolverBudget budget(1, 600);  // one resource unit: spent by the first Z3 call
+  RouteSolver s(2000, &budget);
+  StringAnswer first = s.Rejected("/a(b|c)*d", RegexAnchoring::kFull);
+  EXPECT_EQ(first.status, SolveStatus::kUnknown);  // Z3 stopped at the limit
+  EXPECT_GT(budget.used(), 0u);
+  EXPECT_TRUE(budget.Exhausted());
+  StringAnswer second = s.Rejected("/x[a-z]+", RegexAnchoring::kFull);
+  EXPECT_EQ(second.status, SolveStatus::kUnknown);
+  EXPECT_NE(second.detail.find("solver budget"), std::string::npos) << second.detail;
+  SolverBudget timed(kDefaultSolverResourceUnits, 0);  // wall-clock net already reached
+  EXPECT_TRUE(timed.Exhausted());
+  EXPECT_NE(timed.Why().find("time limit"), std::string::npos);
+}
+
+TEST(SolverBudgetTest, HugeAlternationsAreUnknownNotMinutesOfZ3) {
+  std::string alt;
+  for (int i = 0; i < 6000; ++i) alt += (i ? "|/p" : "/p") + std::to_string(i);
+  RouteSolver s;
+  StringAnswer r = s.Rejected(alt, RegexAnchoring::kFull);
+  EXPECT_EQ(r.status, SolveStatus::kUnknown);
+  EXPECT_NE(r.detail.find("too large to reason about symbolically"), std::string::npos) << r.detail;
+}
+
 TEST(TranslatorTest, AnchoringWitness) {
   RouteSolver s;
   StringAnswer d = s.Difference("/books-bought", RegexAnchoring::kPrefix, RegexAnchoring::kFull);
@@ -208,6 +246,52 @@ TEST(DifferentialTest, TranslatorAgreesWithRe2OnRandomInputs) {
     }
   }
   EXPECT_EQ(checked, 2000);
+}
+
+// Classes built from negations and unions of escapes: decided exactly, over every
+// character. A class that is empty everywhere (such as [^\s\S]) is kUnsat (MP2002), never
+// unknown (MP9001); one that matches only beyond ASCII stays unknown; the ASCII members
+// agree with RE2 one by one.
+TEST(DifferentialTest, ClassesFromNegationsAndUnionsOfEscapes) {
+  static const char* items[] = {"\\s", "\\S", "\\d",       "\\D",       "\\w",         "\\W",
+                                "a",   "/",   "[:alpha:]", "[:punct:]", "\\x00-\\x7f", "0-9"};
+  std::mt19937_64 rng(14);
+  RouteSolver s(10000);
+  const std::vector<std::string> beyond = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+  int decided_empty = 0;
+  // Z3 is asked about the characters where the escapes differ; RE2 about all of ASCII.
+  const std::string probes = std::string("\t\n\v\f\r !/09AZ_az~", 19) + '\0' + '\x7f';
+  for (int i = 0; i < 50; ++i) {
+    std::string cls = rng() % 2 ? "[^" : "[";
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) cls += items[rng() % 12];
+    cls += "]";
+    const std::string pattern = "/" + cls;
+    ASSERT_TRUE(CheckRegex(pattern).ok) << pattern;
+    bool ascii_member = false, beyond_member = false;
+    for (int c = 0; c < 128; ++c) {
+      const std::string value = "/" + std::string(1, static_cast<char>(c));
+      const bool re2 = Re2Admits(pattern, value, RegexAnchoring::kFull);
+      ascii_member = ascii_member || re2;
+      if (probes.find(static_cast<char>(c)) == std::string::npos) continue;
+      EXPECT_EQ(s.Accepts(pattern, RegexAnchoring::kFull, value) == SolveStatus::kSat, re2)
+          << pattern << " on character " << c;
+    }
+    for (const std::string& b : beyond)
+      beyond_member = beyond_member || Re2Admits(pattern, "/" + b, RegexAnchoring::kFull);
+    const StringAnswer e = s.Example(pattern, RegexAnchoring::kFull);
+    if (ascii_member) {
+      ASSERT_EQ(e.status, SolveStatus::kSat) << pattern;
+      EXPECT_TRUE(Re2Admits(pattern, e.witness, RegexAnchoring::kFull)) << pattern;
+    } else if (beyond_member) {
+      EXPECT_EQ(e.status, SolveStatus::kUnknown) << pattern;  // only beyond ASCII: not modelled
+    } else {
+      EXPECT_EQ(e.status, SolveStatus::kUnsat) << pattern << ": " << e.detail;
+      ++decided_empty;
+    }
+  }
+  EXPECT_GT(decided_empty, 2);  // the generator does produce classes empty everywhere
+  EXPECT_EQ(s.Example("/a[^\\s\\S]", RegexAnchoring::kPrefix).status, SolveStatus::kUnsat);
+  EXPECT_EQ(s.Example("[^\\d\\D]", RegexAnchoring::kSearch).status, SolveStatus::kUnsat);
 }
 
 TEST(DifferentialTest, EveryWitnessRechecks) {

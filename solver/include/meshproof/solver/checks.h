@@ -11,6 +11,7 @@
 
 #include "meshproof/engine/diagnostics.h"
 #include "meshproof/engine/graph.h"
+#include "meshproof/solver/solver_budget.h"
 
 namespace meshproof {
 
@@ -23,6 +24,9 @@ struct CheckOptions {
   bool route_checks = true;
   /// Bound on each solver call; a timeout is MP9001 (inconclusive, never a pass).
   unsigned solver_timeout_ms = 2000;
+  /// Bound on all solver calls together (solver_budget.h); null: RunChecks uses a budget
+  /// of its own with the defaults. Past it, the remaining route-level checks are MP9001.
+  SolverBudget* solver_budget = nullptr;
   /// MP1008: a grant of any path and any method to at least this many identities.
   int broad_grant_sources = 5;
   /// Limits the route-level checks to some objects (empty: all). `meshproof diff` sets

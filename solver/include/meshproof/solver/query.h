@@ -16,6 +16,7 @@
 
 #include "meshproof/engine/graph.h"
 #include "meshproof/solver/reach.h"
+#include "meshproof/solver/solver_budget.h"
 
 namespace meshproof {
 
@@ -80,6 +81,8 @@ bool IdentityExists(const RouteGraph& graph, const std::string& ns, const std::s
 std::string NameProblem(const RouteGraph& graph, const QueryRequest& request);
 
 /// `timeout_ms` bounds each solver call for open fields.
-QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms = 2000);
+/// `budget` (may be null) bounds the solver work across calls (solver_budget.h).
+QueryAnswer Query(const RouteGraph& graph, const QueryRequest& request, unsigned timeout_ms = 2000,
+                  SolverBudget* budget = nullptr);
 
 }  // namespace meshproof

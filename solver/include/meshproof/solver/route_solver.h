@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "meshproof/engine/profile.h"
+#include "meshproof/solver/solver_budget.h"
 
 namespace meshproof {
 
@@ -45,8 +46,10 @@ bool Re2Admits(const std::string& pattern, const std::string& value, RegexAnchor
 
 class RouteSolver {
  public:
-  /// `timeout_ms` bounds each Z3 call; a timeout is an `unknown` answer.
-  explicit RouteSolver(unsigned timeout_ms = 5000);
+  /// `timeout_ms` bounds each Z3 call; a timeout is an `unknown` answer. `budget` (may be
+  /// null; must outlive the solver) bounds the calls' sum: once spent, every answer is
+  /// `unknown` at once (solver_budget.h).
+  explicit RouteSolver(unsigned timeout_ms = 5000, SolverBudget* budget = nullptr);
   ~RouteSolver();
   RouteSolver(const RouteSolver&) = delete;
   RouteSolver& operator=(const RouteSolver&) = delete;
@@ -98,6 +101,7 @@ class RouteSolver {
   struct Impl;
   Impl& impl();  // the Z3 context, created on first use (most examples need none)
   unsigned timeout_ms_;
+  SolverBudget* budget_;
   std::unique_ptr<Impl> impl_;
   struct Cache;
   std::unique_ptr<Cache> cache_;  // memoized answers
