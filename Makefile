@@ -7,7 +7,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 SCENARIO ?= scenarios/bookstore/mesh
 
-.PHONY: all deps configure build demo test test-cpp test-python bench asan format clean package install
+.PHONY: all deps configure build demo test test-cpp test-python bench asan fuzz format clean package install
 
 all: build
 
@@ -79,8 +79,23 @@ asan: deps
 	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer harnesses (docs/fuzzing.md) under ASan + UBSan, built with clang in
+# $(BUILD)-fuzz, each run for FUZZ_SECONDS (two at a time on two cores). Exit 1 on a crash;
+# the input is in $(BUILD)-fuzz/fuzz-artifacts/NAME/.
+FUZZ_SECONDS ?= 60
+FUZZERS = manifest_fuzzer regex_fuzzer scenario_fuzzer canary_fuzzer
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMESHPROOF_SANITIZE=ON -DMESHPROOF_FUZZ=ON -DMESHPROOF_BUILD_TESTS=OFF \
+	  -DMESHPROOF_BUILD_PYTHON=OFF -DMESHPROOF_BUILD_BENCHMARKS=OFF \
+	  -DPython_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) > $(BUILD)-fuzz.configure.log 2>&1 \
+	  || (cat $(BUILD)-fuzz.configure.log; exit 1)
+	@cmake --build $(BUILD)-fuzz -j $(JOBS) --target $(FUZZERS)
+	@bash scripts/fuzz.sh $(BUILD)-fuzz $(FUZZ_SECONDS)
+
 format:
 	@clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD).configure.log $(BUILD)-asan.configure.log
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD).configure.log $(BUILD)-asan.configure.log \
+	  $(BUILD)-fuzz.configure.log

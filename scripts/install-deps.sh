@@ -12,6 +12,9 @@ PACKAGES=(
   pybind11-dev python3-dev python3-pytest
   python3-numpy python3-pandas python3-jsonschema python3-lxml time
   clang-format clang-tidy dpkg-dev pre-commit python3-yaml git
+  # make fuzz: clang with libFuzzer and the sanitizer runtimes (not pulled in by
+  # --no-install-recommends, so named here)
+  clang libclang-rt-14-dev
 )
 
 missing=()
