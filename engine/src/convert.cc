@@ -966,6 +966,16 @@ void ConvertDocument(const yaml::Node* root, ConvertContext& ctx) {
                           ", not a Kubernetes object (a map with apiVersion and kind)");
     return;
   }
+  // A tag on the document (`--- !Foo`, `--- !!set`) changes nothing for kubectl, which reads
+  // the mapping; say so rather than let the object pass (or vanish) unremarked.
+  if (!root->tag.empty() && root->tag != "tag:yaml.org,2002:map") {
+    ctx.diags
+        ->Report(DiagCode::MP0002, Loc{ctx.file, root->line, root->column, ""},
+                 "the document carries the YAML tag " + Abbreviate(root->tag, 80) +
+                     "; a Kubernetes object is an untagged map, read here (as kubectl does) "
+                     "without the tag")
+        .severity = Severity::kWarning;
+  }
   auto kind = String(Child(root, "kind"));
   if (!ctx.named_by_user && root->Get("kind") == nullptr && root->Get("apiVersion") == nullptr) {
     ctx.model->skipped["(not a Kubernetes object)"]++;

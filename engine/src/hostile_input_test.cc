@@ -98,6 +98,19 @@ TEST(HostileInputTest, MisspeltSmiKindIsMP0009NamingTheLikelyKind) {
                    .diagnostics.Has(DiagCode::MP0009));
 }
 
+TEST(HostileInputTest, TaggedDocumentsAreReportedAndStillRead) {
+  for (const char* tag : {"!foo", "!!set", "!!str"}) {
+    LoadResult r = LoadYaml(std::string("--- ") + tag +
+                            "\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n");
+    EXPECT_NE(Messages(r, DiagCode::MP0002).find("carries the YAML tag"), std::string::npos)
+        << tag << "\n"
+        << DiagSummary(r);
+    EXPECT_EQ(r.model.service_accounts.size(), 1u) << tag;
+  }
+  EXPECT_TRUE(LoadYaml("--- !!map\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n")
+                  .diagnostics.empty());
+}
+
 TEST(HostileInputTest, LoneCarriageReturnsAreLineBreaks) {
   LoadResult r = LoadYaml("apiVersion: v1\rkind: ServiceAccount\rmetadata: {name: a}\r");
   EXPECT_TRUE(r.diagnostics.empty()) << DiagSummary(r);
