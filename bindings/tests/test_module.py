@@ -212,3 +212,18 @@ def test_canary_reports_problems(tmp_path):
                  "  sources: [{from: a/b, to: c/d, rate: 1}]\n")
     with pytest.raises(ValueError, match="MP6001.*spec.canary"):
         meshproof.canary(s)
+
+
+def test_budgets_reach_python_as_value_errors(tmp_path):
+    import shutil
+    root = pathlib.Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "scenarios" / "validation" / "mesh", tmp_path / "mesh")
+    s = tmp_path / "s.yaml"
+    s.write_text("apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n"
+                 "spec:\n  mesh: [mesh]\n  duration: 100000s\n  window: 10000s\n"
+                 "  sources: [{from: queue/client, to: queue/node-a, rate: 500}]\n"
+                 "  workloads: [{workload: queue/node-a, serviceTime: 10ms}]\n")
+    with pytest.raises(ValueError, match="over the memory budget"):
+        meshproof.simulate(s, jobs=1, max_memory="64Mi")
+    with pytest.raises(ValueError, match="--max-memory"):
+        meshproof.simulate(s, max_memory="lots")

@@ -161,19 +161,23 @@ def diff(base, new, profile: Optional[str] = None, namespace: Optional[str] = No
 
 
 def simulate(scenario, seed=None, replications=None, duration=None, jobs: Optional[int] = None,
-             profile: Optional[str] = None) -> dict:
+             profile: Optional[str] = None, max_memory: Optional[str] = None,
+             force: bool = False) -> dict:
     """Run a scenario file; the same data as `meshproof simulate -o json`.
 
     `duration` is in seconds. Same seed, same result, whatever `jobs` is. Raises ValueError
-    with the scenario's problems (file:line, what was expected) when it cannot run.
+    with the scenario's problems (file:line, what was expected) when it cannot run, and
+    when the run does not fit its memory or event budget (`max_memory` such as "4Gi",
+    default half of physical memory; `force` runs past the up-front estimate).
     """
     return _document(_run(["simulate", os.fspath(scenario), "-o", "json"] + _flags(
         seed=seed, replications=replications, duration=_seconds(duration), jobs=jobs or None,
-        profile=profile or None)))
+        profile=profile or None, max_memory=max_memory, force=force)))
 
 
 def canary(scenario, seed=None, replications=None, horizon=None, jobs: Optional[int] = None,
-           profile: Optional[str] = None) -> dict:
+           profile: Optional[str] = None, max_memory: Optional[str] = None,
+           force: bool = False) -> dict:
     """Predict a Flagger canary rollout; the same data as `meshproof canary -o json`.
 
     Returns the outcome probabilities (promoted / rolledBack / progressing, each with a 95%
@@ -182,7 +186,7 @@ def canary(scenario, seed=None, replications=None, horizon=None, jobs: Optional[
     """
     return _document(_run(["canary", os.fspath(scenario), "-o", "json"] + _flags(
         seed=seed, replications=replications, duration=_seconds(horizon), jobs=jobs or None,
-        profile=profile or None)))
+        profile=profile or None, max_memory=max_memory, force=force)))
 
 
 def _quantity(text: str) -> float:
