@@ -285,47 +285,34 @@ void CheckCallCycles(const Simulator::Impl& m, Diagnostics* diags) {
       }
     }
   }
-  auto cycle_text = [&](const std::vector<std::uint32_t>& path) {
-    std::string text;
-    for (std::uint32_t x : path) text += (text.empty() ? "" : " -> ") + NodeName(m, x);
-    return text;
-  };
   std::set<std::uint32_t> reported;
-  for (std::uint32_t u = 0; u < n; ++u) {
-    for (const auto& c : m.node_models[u].calls) {
-      for (std::uint32_t v : CallTargets(m, c.cls)) {
-        std::vector<std::uint32_t> back = PathBetween(adj, v, u, false);
-        if (v != u && back.empty()) continue;
-        if (!reported.insert(u).second) continue;
-        std::vector<std::uint32_t> cycle{u};
-        if (v == u) {
-          cycle.push_back(u);
-        } else {
-          cycle.insert(cycle.end(), back.begin(), back.end());
-        }
-        diags->Report(DiagCode::MP6001, c.loc,
-                      "synchronous call cycle " + cycle_text(cycle) +
-                          ": each request waits for a request queued behind it (a deadlock "
-                          "once the workers are busy); make one hop asynchronous (`next`) or "
-                          "remove it");
-      }
+  // The first cycle through hop u -> (a node of c), as "a -> b -> a"; "" when none.
+  auto cycle_through = [&](std::uint32_t u, const Simulator::Impl::CallRef& c,
+                           bool only_certain) -> std::string {
+    for (std::uint32_t v : CallTargets(m, c.cls)) {
+      std::vector<std::uint32_t> back = PathBetween(adj, v, u, only_certain);
+      if (v != u && back.empty()) continue;
+      if (v == u) back = {u};
+      std::string text = NodeName(m, u);
+      for (std::uint32_t x : back) text += " -> " + NodeName(m, x);
+      return text;
     }
-    for (const auto& c : m.node_models[u].next) {
-      if (c.probability < 1) continue;
-      for (std::uint32_t v : CallTargets(m, c.cls)) {
-        std::vector<std::uint32_t> back = PathBetween(adj, v, u, true);
-        if (v != u && back.empty()) continue;
-        if (!reported.insert(u).second) continue;
-        std::vector<std::uint32_t> cycle{u};
-        if (v == u) {
-          cycle.push_back(u);
-        } else {
-          cycle.insert(cycle.end(), back.begin(), back.end());
-        }
+    return "";
+  };
+  for (std::uint32_t u = 0; u < n; ++u) {
+    for (bool forward : {false, true}) {
+      for (const auto& c : forward ? m.node_models[u].next : m.node_models[u].calls) {
+        if (forward && c.probability < 1) continue;
+        const std::string cycle = cycle_through(u, c, forward);
+        if (cycle.empty() || !reported.insert(u).second) continue;
         diags->Report(DiagCode::MP6001, c.loc,
-                      "forwarding cycle " + cycle_text(cycle) +
-                          " with probability 1 at every hop: a request never leaves; give "
-                          "some hop a probability below 1");
+                      forward ? "forwarding cycle " + cycle +
+                                    " with probability 1 at every hop: a request never leaves; "
+                                    "give some hop a probability below 1"
+                              : "synchronous call cycle " + cycle +
+                                    ": each request waits for a request queued behind it (a "
+                                    "deadlock once the workers are busy); make one hop "
+                                    "asynchronous (`next`) or remove it");
       }
     }
   }
