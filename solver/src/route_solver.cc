@@ -38,14 +38,19 @@ CharSet Ascii() { return ~CharSet(); }
 // the translator does not model: only then can "no ASCII value" leave the answer open.
 // `[^\s\S]` matches nothing anywhere and `[^a]` everything beyond ASCII; both are decided
 // from the parse, not from the pattern's spelling.
-bool MayMatchBeyondAscii(const std::string& pattern) {
+//
+// With `one_language` (a membership in the pattern alone, perhaps under an ASCII prefix),
+// a set that has ASCII members cannot matter: a value that used a character beyond ASCII
+// there is still admitted with an ASCII member in its place. Only sets whose members are
+// all beyond ASCII keep the answer open then.
+bool MayMatchBeyondAscii(const std::string& pattern, bool one_language) {
   regex::ParseResult p = regex::Parse(pattern);
   if (!p.root) return true;
   std::vector<const regex::Node*> stack{&*p.root};
   while (!stack.empty()) {
     const regex::Node* n = stack.back();
     stack.pop_back();
-    if (n->kind == regex::Kind::kSet && n->beyond) return true;
+    if (n->kind == regex::Kind::kSet && n->beyond && (!one_language || n->set.none())) return true;
     for (const regex::Node& k : n->kids) stack.push_back(&k);
   }
   return false;
@@ -342,7 +347,7 @@ struct RouteSolver::Impl {
   // Tries the readable alphabet, then all of ASCII. `build` makes the language over one.
   template <typename Build, typename Recheck>
   StringAnswer Search(const std::string& pattern, Build build, Recheck recheck,
-                      bool printable_only = false) {
+                      bool printable_only = false, bool one_language = false) {
     StringAnswer last;
     std::vector<CharSet> alphabets = {Nice(), Printable()};
     if (!printable_only) alphabets.push_back(Ascii());
@@ -370,7 +375,7 @@ struct RouteSolver::Impl {
       if (last.status == SolveStatus::kUnknown) return last;
     }
     // Unsat over all of ASCII. A negated class may still match beyond ASCII: say unknown.
-    if (!printable_only && MayMatchBeyondAscii(pattern)) {
+    if (!printable_only && MayMatchBeyondAscii(pattern, one_language)) {
       last.status = SolveStatus::kUnknown;
       last.detail = "no ASCII value; values beyond ASCII are not modelled";
     }
@@ -467,7 +472,7 @@ StringAnswer RouteSolver::ExampleUncached(const std::string& pattern, RegexAncho
             z3::star(impl().Set(alphabet))));
         return z3::re_intersect(both);
       },
-      admitted);
+      admitted, /*printable_only=*/false, /*one_language=*/true);
 }
 
 std::string RouteSolver::MandatoryPrefix(const std::string& pattern) {
