@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pytest
   python3-numpy python3-pandas python3-jsonschema python3-lxml time
+  python3-distributed python3-nbclient python3-nbformat python3-ipykernel python3-matplotlib
   clang-format clang-tidy dpkg-dev pre-commit python3-yaml git
   # make fuzz: clang with libFuzzer and the sanitizer runtimes (not pulled in by
   # --no-install-recommends, so named here)

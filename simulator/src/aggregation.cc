@@ -94,6 +94,7 @@ RunEstimate Simulator::EstimateRun(double duration, int replications) const {
   for (const TrafficSource& src : impl_->scenario.sources) {
     double peak = 0;
     for (const RatePoint& p : src.schedule) peak = std::max(peak, p.rate);
+    if (src.arrival == ArrivalProcess::kMmpp) peak = std::max(src.mmpp_rates[0], src.mmpp_rates[1]);
     rate += peak;
   }
   est.events = 4 * rate * fan_out * duration * replications;
@@ -137,66 +138,116 @@ Status CheckEstimate(const RunEstimate& est, std::size_t budget, bool force) {
 }  // namespace
 
 SimulationResult Simulator::Run(const SimulationOptions& options) const {
-  const Scenario& sc = impl_->scenario;
+  return RunBatch({BatchRun{this, options}}, options)[0];
+}
+
+namespace {
+
+// A run of a batch, settled: its result's header filled in, its estimate checked.
+SimulationResult Settle(const BatchRun& run, const Scenario& sc, std::size_t budget,
+                        RunEstimate* est) {
+  const SimulationOptions& o = run.options;
   SimulationResult out;
-  out.seed = options.seed.value_or(sc.seed);
-  out.replications = std::max(1, options.replications.value_or(sc.replications));
-  out.duration = options.duration.value_or(sc.duration);
+  out.seed = o.seed.value_or(sc.seed);
+  out.replications = std::max(1, o.replications.value_or(sc.replications));
+  out.duration = o.duration.value_or(sc.duration);
   out.warmup = std::min(sc.warmup, out.duration);
   out.window = sc.window;
-  out.edges = impl_->edges;
-  out.nodes = impl_->nodes;
-  const std::size_t budget = options.max_memory > 0 ? options.max_memory : DefaultMemoryBudget();
-  const RunEstimate est = EstimateRun(out.duration, out.replications);
-  out.status = CheckEstimate(est, budget, options.force);
-  if (!out.status.ok()) return out;
-  // Each replication running at once gets an equal share of what the kept results leave.
-  const int concurrent = std::max(
-      1, std::min(out.replications, options.jobs > 0
-                                        ? options.jobs
-                                        : static_cast<int>(std::thread::hardware_concurrency())));
-  const std::size_t share =
-      (budget > est.bytes ? budget - est.bytes : budget / 2) / static_cast<std::size_t>(concurrent);
-  out.runs.resize(static_cast<std::size_t>(out.replications));
-  std::vector<std::string> failures(static_cast<std::size_t>(out.replications));
+  out.edges = run.simulator->edges();
+  out.nodes = run.simulator->nodes();
+  *est = run.simulator->EstimateRun(out.duration, out.replications);
+  out.status = CheckEstimate(*est, budget, o.force);
+  if (out.status.ok()) out.runs.resize(static_cast<std::size_t>(out.replications));
+  return out;
+}
 
-  std::vector<std::atomic<double>> progress(static_cast<std::size_t>(out.replications));
+// The first failure among a run's replications, as its status; the runs are then dropped.
+void Conclude(const std::vector<std::string>& failures, bool cancelled, SimulationResult* out,
+              std::size_t windows) {
+  if (!out->status.ok()) return;
+  if (cancelled) {
+    out->status = Status::Cancelled("interrupted");
+  }
+  for (const std::string& f : failures) {
+    if (f.empty() || !out->status.ok()) continue;
+    out->status = Status::IoError(
+        f +
+        " (is the offered load above capacity, so requests pile up? Lower the load, add "
+        "capacity, bound the queue (queueCapacity), or raise --max-memory)");
+  }
+  if (!out->status.ok()) {
+    out->runs.clear();
+    return;
+  }
+  try {
+    Aggregate(windows, out);
+  } catch (const std::bad_alloc&) {
+    out->runs.clear();
+    out->edge_metrics.clear();
+    out->window_metrics.clear();
+    out->node_metrics.clear();
+    out->status = Status::IoError("out of memory while aggregating the replications");
+  }
+}
+
+}  // namespace
+
+std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
+                                       const SimulationOptions& batch) {
+  const std::size_t budget = batch.max_memory > 0 ? batch.max_memory : DefaultMemoryBudget();
+  std::vector<SimulationResult> out;
+  std::vector<std::pair<std::size_t, int>> tasks;  // (run, replication)
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    RunEstimate est;
+    out.push_back(Settle(runs[i], runs[i].simulator->impl_->scenario,
+                         runs[i].options.max_memory > 0 ? runs[i].options.max_memory : budget,
+                         &est));
+    if (!out.back().status.ok()) continue;
+    kept += est.bytes;
+    for (int r = 0; r < out.back().replications; ++r) tasks.emplace_back(i, r);
+  }
+  // Each task running at once gets an equal share of what the kept results leave.
+  const int jobs = batch.jobs > 0 ? batch.jobs
+                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int concurrent = std::max(1, std::min(static_cast<int>(tasks.size()), jobs));
+  const std::size_t share =
+      (budget > kept ? budget - kept : budget / 2) / static_cast<std::size_t>(concurrent);
+  std::vector<std::string> failures(tasks.size());
+  std::vector<std::atomic<double>> progress(tasks.size());
   for (auto& p : progress) p.store(0);
   auto fraction = [&] {
     double sum = 0;
     for (auto& p : progress) sum += p.load(std::memory_order_relaxed);
-    return sum / out.replications;
+    return tasks.empty() ? 1.0 : sum / static_cast<double>(tasks.size());
   };
+  auto cancelled = [&] { return batch.cancel != nullptr && batch.cancel->load(); };
   RunReplications(
-      out.replications, options.jobs,
-      [&](int r) {
-        const auto i = static_cast<std::size_t>(r);
+      static_cast<int>(tasks.size()), jobs,
+      [&](int t) {
+        const auto ti = static_cast<std::size_t>(t);
+        const auto [i, r] = tasks[ti];
+        SimulationResult& res = out[i];
+        if (cancelled()) return;
         try {
-          out.runs[i] = RunReplication(ReplicationSeed(out.seed, r), out.duration, &progress[i],
-                                       nullptr, share);
-          if (!out.runs[i].aborted.empty())
-            failures[i] = "over the memory budget while simulating replication " +
-                          std::to_string(r + 1) + ": it " + out.runs[i].aborted;
+          ReplicationResult& rr = res.runs[static_cast<std::size_t>(r)];
+          rr = runs[i].simulator->RunReplication(ReplicationSeed(res.seed, r), res.duration,
+                                                 &progress[ti], nullptr, share, batch.cancel);
+          if (!rr.aborted.empty())
+            failures[ti] = "over the memory budget while simulating replication " +
+                           std::to_string(r + 1) + ": it " + rr.aborted;
         } catch (const std::bad_alloc&) {  // never let it end a worker thread
-          out.runs[i] = ReplicationResult{};
-          failures[i] = "out of memory while simulating replication " + std::to_string(r + 1);
+          res.runs[static_cast<std::size_t>(r)] = ReplicationResult{};
+          failures[ti] = "out of memory while simulating replication " + std::to_string(r + 1);
         }
       },
-      options.progress, fraction);
-  for (const std::string& f : failures) {
-    if (f.empty()) continue;
-    out.status = Status::IoError(
-        f +
-        " (is the offered load above capacity, so requests pile up? Lower the load, add "
-        "capacity, bound the queue (queueCapacity), or raise --max-memory)");
-    out.runs.clear();
-    return out;
-  }
-  try {
-    Aggregate(window_count(out.duration), &out);
-  } catch (const std::bad_alloc&) {
-    out = SimulationResult{};
-    out.status = Status::IoError("out of memory while aggregating the replications");
+      batch.progress, fraction);
+  const bool stop = cancelled();
+  std::size_t t = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::vector<std::string> mine;
+    while (t < tasks.size() && tasks[t].first == i) mine.push_back(failures[t++]);
+    Conclude(mine, stop, &out[i], runs[i].simulator->window_count(out[i].duration));
   }
   return out;
 }

@@ -336,8 +336,13 @@ void AddSources(const ControlOptions& control, Simulator::Impl* mp, Diagnostics*
     const auto source_index = static_cast<std::size_t>(&s - scenario.sources.data());
     sm.gated = std::find(control.gated_sources.begin(), control.gated_sources.end(),
                          source_index) != control.gated_sources.end();
+    sm.name = s.name;
     sm.arrival = s.arrival;
     sm.schedule = s.schedule;
+    for (int k = 0; k < 2; ++k) {
+      sm.mmpp_rates[k] = s.mmpp_rates[k];
+      sm.mmpp_durations[k] = s.mmpp_durations[k];
+    }
     double total = 0, run = 0;
     for (const RequestShape& r : s.mix) total += r.weight;
     bool ok = true;

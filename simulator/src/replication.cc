@@ -22,6 +22,7 @@ struct CallState {
   std::uint32_t gen = 0;
   std::uint32_t parent = kNone;  // the attempt waiting for this call, or none (a source's request)
   std::uint32_t parent_gen = 0;
+  std::uint32_t stream = 0;  // the caller's random stream (a source's or a workload's)
   std::uint32_t live_attempt = kNone;
   std::uint32_t attempts = 0;
   double start = 0;
@@ -92,11 +93,13 @@ MetricValues Summarise(const LatencyHistogram& h, std::uint64_t s, std::uint64_t
 class Replication final : public ReplicationControl {
  public:
   Replication(const Simulator::Impl& m, std::uint64_t seed, double duration,
-              std::atomic<double>* progress, Controller* controller, std::size_t memory_budget)
+              std::atomic<double>* progress, Controller* controller, std::size_t memory_budget,
+              const std::atomic<bool>* cancel)
       : m_(m),
+        cancel_(cancel),
         controller_(controller),
         budget_(memory_budget),
-        rng_(seed),
+        streams_(MakeStreams(m, seed)),
         end_(duration),
         warmup_(std::min(m.scenario.warmup, duration)),
         window_(m.scenario.window),
@@ -112,6 +115,8 @@ class Replication final : public ReplicationControl {
       node_error_.push_back(nm.error_rate);
     }
     class_cumulative_.resize(m.classes.size());
+    mmpp_phase_.assign(m.sources.size(), 0);
+    mmpp_end_.assign(m.sources.size(), -1.0);
     windows_ = static_cast<std::size_t>(std::ceil(duration / window_ - kTimeTolerance));
   }
 
@@ -163,13 +168,20 @@ class Replication final : public ReplicationControl {
       Dispatch(e);
       if ((events & 0xffff) == 0 && progress_ != nullptr)
         progress_->store(now_ / end_, std::memory_order_relaxed);
-      if ((events & 0xfff) == 0 && OverBudget()) break;
+      if ((events & 0xfff) == 0) {
+        if (OverBudget()) break;
+        if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
+          cancelled_ = true;
+          break;
+        }
+      }
     }
     if (stopped_) end_ = now_;
     now_ = end_;
     ReplicationResult r;
     r.aborted = aborted_;
-    if (!aborted_.empty()) {
+    r.cancelled = cancelled_;
+    if (!aborted_.empty() || cancelled_) {
       stopped_ = true;  // no windows to close past the budget
       windows_ = 0;
     }
@@ -246,7 +258,36 @@ class Replication final : public ReplicationControl {
     }
   }
 
-  double Network() { return m_.zero_network ? 0.0 : m_.scenario.network_latency.Sample(rng_); }
+  // Common random numbers: each traffic source and each workload draws from its own
+  // stream, seeded from the replication's seed and its name, so that changing one
+  // workload (its replicas, its service time) leaves every other stream's draws where they
+  // were. Streams 0..S-1 are the sources, S.. the workloads (nodes).
+  static std::vector<Rng> MakeStreams(const Simulator::Impl& m, std::uint64_t seed) {
+    std::vector<Rng> out;
+    out.reserve(m.sources.size() + m.nodes.size());
+    for (const auto& s : m.sources) out.emplace_back(StreamSeed(seed, "source/" + s.name));
+    for (const NodeInfo& n : m.nodes) {
+      out.emplace_back(StreamSeed(seed, "workload/" + n.workload.namespace_ + "/" + n.workload.name));
+    }
+    return out;
+  }
+  static std::uint64_t StreamSeed(std::uint64_t seed, const std::string& name) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: stable across platforms
+    for (const unsigned char ch : name) {
+      h ^= ch;
+      h *= 0x100000001b3ULL;
+    }
+    return SplitMix64(seed ^ SplitMix64(h));
+  }
+  Rng& SourceRng(std::uint32_t s) { return streams_[s]; }
+  Rng& NodeRng(std::uint32_t node) { return streams_[m_.sources.size() + node]; }
+  std::uint32_t NodeStream(std::uint32_t node) const {
+    return static_cast<std::uint32_t>(m_.sources.size()) + node;
+  }
+
+  double Network(Rng& rng) {
+    return m_.zero_network ? 0.0 : m_.scenario.network_latency.Sample(rng);
+  }
 
   // --- traffic sources ------------------------------------------------------------------
   double RateAt(const Simulator::Impl::SourceModel& s, double t, double* next_change) const {
@@ -263,8 +304,39 @@ class Replication final : public ReplicationControl {
     return rate;
   }
 
+  // A two-state Markov-modulated Poisson process: Poisson at the current state's rate,
+  // restarted (memoryless) when the state changes after an exponential sojourn.
+  void ScheduleMmppArrival(std::uint32_t s, double t) {
+    const auto& src = m_.sources[s];
+    Rng& rng = SourceRng(s);
+    if (mmpp_end_[s] < 0) {  // the first state from the stationary distribution
+      const double p0 = src.mmpp_durations[0] / (src.mmpp_durations[0] + src.mmpp_durations[1]);
+      mmpp_phase_[s] = rng.Uniform01() < p0 ? 0 : 1;
+      mmpp_end_[s] = rng.Exponential(src.mmpp_durations[mmpp_phase_[s]]);
+    }
+    while (t <= end_) {
+      while (t >= mmpp_end_[s]) {
+        mmpp_phase_[s] ^= 1;
+        mmpp_end_[s] += rng.Exponential(src.mmpp_durations[mmpp_phase_[s]]);
+      }
+      const double rate = src.mmpp_rates[mmpp_phase_[s]];
+      const double next = rate > 0 ? t + rng.Exponential(1.0 / rate) : kInf;
+      if (next > mmpp_end_[s]) {
+        t = mmpp_end_[s];
+        continue;
+      }
+      if (next > end_) return;
+      Schedule(next, kEvArrival, s, source_gen_[s]);
+      return;
+    }
+  }
+
   void ScheduleArrival(std::uint32_t s, double from) {
     const auto& src = m_.sources[s];
+    if (src.arrival == ArrivalProcess::kMmpp) {
+      ScheduleMmppArrival(s, from);
+      return;
+    }
     double t = from;
     // Constant arrivals carry the unfinished part of an interval across a rate change (one
     // arrival per unit of integrated rate); Poisson restarts at the change (memoryless).
@@ -279,7 +351,7 @@ class Replication final : public ReplicationControl {
       }
       double next;
       if (src.arrival == ArrivalProcess::kPoisson) {
-        next = t + rng_.Exponential(1.0 / rate);
+        next = t + SourceRng(s).Exponential(1.0 / rate);
         if (next > change) {
           t = change;
           continue;
@@ -303,13 +375,13 @@ class Replication final : public ReplicationControl {
     const auto& src = m_.sources[s];
     std::uint32_t cls = src.classes[0];
     if (src.classes.size() > 1) {
-      const double u = rng_.Uniform01();
+      const double u = SourceRng(s).Uniform01();
       std::size_t i = 0;
       while (i + 1 < src.cumulative.size() && u > src.cumulative[i]) ++i;
       cls = src.classes[i];
     }
     ++requests_;
-    StartCall(cls, kNone, 0);
+    StartCall(cls, kNone, 0, s);
     ScheduleArrival(s, now_);
   }
 
@@ -327,12 +399,14 @@ class Replication final : public ReplicationControl {
   void FreeCall(std::uint32_t id) { calls_.Free(id); }
   void FreeAttempt(std::uint32_t id) { attempts_.Free(id); }
 
-  void StartCall(std::uint32_t cls, std::uint32_t parent, std::uint32_t parent_gen) {
+  void StartCall(std::uint32_t cls, std::uint32_t parent, std::uint32_t parent_gen,
+                 std::uint32_t stream) {
     const std::uint32_t id = AllocCall();
     CallState& c = calls_[id];
     c.cls = cls;
     c.parent = parent;
     c.parent_gen = parent_gen;
+    c.stream = stream;
     c.live_attempt = kNone;
     c.attempts = 0;
     c.start = now_;
@@ -345,7 +419,7 @@ class Replication final : public ReplicationControl {
     SendAttempt(id);
   }
 
-  std::uint32_t PickMember(std::uint32_t pool_id) {
+  std::uint32_t PickMember(std::uint32_t pool_id, Rng& rng) {
     const auto& pool = m_.pools[pool_id];
     const auto n = static_cast<std::uint32_t>(pool.members.size());
     if (n == 1) return 0;
@@ -356,12 +430,12 @@ class Replication final : public ReplicationControl {
         return i;
       }
       case Balancing::kRandom:
-        return rng_.Below(n);
+        return rng.Below(n);
       case Balancing::kLeastRequest: {
         // Power of two choices (Envoy LEAST_REQUEST): two distinct random members, the one
         // with fewer outstanding requests; ties go to the first draw.
-        const std::uint32_t a = rng_.Below(n);
-        std::uint32_t b = rng_.Below(n - 1);
+        const std::uint32_t a = rng.Below(n);
+        std::uint32_t b = rng.Below(n - 1);
         if (b >= a) ++b;
         return replicas_[pool.members[b]].outstanding < replicas_[pool.members[a]].outstanding ? b
                                                                                                : a;
@@ -374,11 +448,12 @@ class Replication final : public ReplicationControl {
     CallState& c = calls_[cid];
     ++c.attempts;
     const auto& cls = m_.classes[c.cls];
+    Rng& rng = streams_[c.stream];
     std::size_t ti = 0;
     if (cls.targets.size() > 1) {
       const std::vector<double>& cum =
           class_cumulative_[c.cls].empty() ? cls.cumulative : class_cumulative_[c.cls];
-      const double u = rng_.Uniform01();
+      const double u = rng.Uniform01();
       while (ti + 1 < cum.size() && u > cum[ti]) ++ti;
     }
     if (cls.targets.empty() || m_.pools[cls.targets[ti].pool].members.empty()) {
@@ -386,7 +461,7 @@ class Replication final : public ReplicationControl {
       return;
     }
     const auto& target = cls.targets[ti];
-    const std::uint32_t member = PickMember(target.pool);
+    const std::uint32_t member = PickMember(target.pool, rng);
     const std::uint32_t aid = AllocAttempt();
     AttemptState& a = attempts_[aid];
     a.call = cid;
@@ -407,7 +482,7 @@ class Replication final : public ReplicationControl {
     if (cls.policy.retry.per_try_timeout > 0) {
       Schedule(now_ + cls.policy.retry.per_try_timeout, kEvPerTryTimeout, aid, a.gen);
     }
-    const double d = Network();
+    const double d = Network(rng);
     if (d == 0) {
       OnAtServer(aid);
     } else {
@@ -431,7 +506,7 @@ class Replication final : public ReplicationControl {
       // Envoy: fully jittered exponential back-off, base * 2^(n-1), capped.
       const double cap = std::min(
           p.backoff_max, p.backoff_base * std::ldexp(1.0, static_cast<int>(c.attempts) - 1));
-      Schedule(now_ + rng_.Uniform01() * cap, kEvRetry, cid, c.gen);
+      Schedule(now_ + streams_[c.stream].Uniform01() * cap, kEvRetry, cid, c.gen);
       return;
     }
     FinishCall(cid, status);
@@ -502,7 +577,7 @@ class Replication final : public ReplicationControl {
         a.phase = Phase::kInService;
         PsAdvance(r, nm);
         const double before = std::min<double>(static_cast<double>(r.ps.size()), nm.concurrency);
-        r.ps.emplace_back(r.ps_v + node_service_[node].Sample(rng_), aid);
+        r.ps.emplace_back(r.ps_v + node_service_[node].Sample(NodeRng(node)), aid);
         std::push_heap(r.ps.begin(), r.ps.end(), std::greater<>());
         const double after = std::min<double>(static_cast<double>(r.ps.size()), nm.concurrency);
         NodeChange(node, +1, after - before);
@@ -520,7 +595,7 @@ class Replication final : public ReplicationControl {
   void StartService(std::uint32_t aid) {
     attempts_[aid].phase = Phase::kInService;
     const std::uint32_t node = m_.replica_node[attempts_[aid].replica];
-    Schedule(now_ + node_service_[node].Sample(rng_), kEvServiceDone, aid, attempts_[aid].gen);
+    Schedule(now_ + node_service_[node].Sample(NodeRng(node)), kEvServiceDone, aid, attempts_[aid].gen);
   }
 
   static double PsRate(std::size_t n, std::uint32_t c) {
@@ -558,7 +633,8 @@ class Replication final : public ReplicationControl {
     AttemptState& a = attempts_[aid];
     const std::uint32_t node = m_.replica_node[a.replica];
     const auto& nm = m_.node_models[node];
-    if (node_error_[node] > 0 && rng_.Bernoulli(node_error_[node])) {
+    Rng& rng = NodeRng(node);
+    if (node_error_[node] > 0 && rng.Bernoulli(node_error_[node])) {
       FinishJob(aid, kServerError);
       return;
     }
@@ -568,17 +644,17 @@ class Replication final : public ReplicationControl {
       a.pending = 1;
       const std::uint32_t gen = a.gen;
       for (const auto& call : nm.calls) {
-        if (!rng_.Bernoulli(call.probability)) continue;
+        if (!rng.Bernoulli(call.probability)) continue;
         for (int k = 0; k < call.count; ++k) {
           ++attempts_[aid].pending;
-          StartCall(call.cls, aid, gen);
+          StartCall(call.cls, aid, gen, NodeStream(node));
         }
       }
       ChildDone(aid, gen, kOk, false);  // release the guard
       return;
     }
     if (!nm.next.empty()) {
-      const double u = rng_.Uniform01();
+      const double u = rng.Uniform01();
       double run = 0;
       for (const auto& hop : nm.next) {
         run += hop.probability;
@@ -587,7 +663,7 @@ class Replication final : public ReplicationControl {
           ReleaseWorker(aid);
           attempts_[aid].phase = Phase::kForwarded;
           attempts_[aid].pending = 1;
-          StartCall(hop.cls, aid, attempts_[aid].gen);
+          StartCall(hop.cls, aid, attempts_[aid].gen, NodeStream(node));
           return;
         }
       }
@@ -656,7 +732,7 @@ class Replication final : public ReplicationControl {
 
   void Respond(std::uint32_t aid) {
     attempts_[aid].phase = Phase::kResponding;
-    const double d = Network();
+    const double d = Network(NodeRng(m_.replica_node[attempts_[aid].replica]));
     if (d == 0) {
       OnResponse(aid);
     } else {
@@ -748,6 +824,8 @@ class Replication final : public ReplicationControl {
   }
 
   const Simulator::Impl& m_;
+  const std::atomic<bool>* cancel_;
+  bool cancelled_ = false;
   Controller* controller_;
   std::size_t budget_;   // bytes; 0 = none
   std::string aborted_;  // why the run stopped at its budget
@@ -757,7 +835,9 @@ class Replication final : public ReplicationControl {
   std::vector<Distribution> node_service_;
   std::vector<double> node_error_;
   std::vector<std::vector<double>> class_cumulative_;  // dynamic splits: current shares
-  Rng rng_;
+  std::vector<Rng> streams_;  // see MakeStreams
+  std::vector<std::uint8_t> mmpp_phase_;  // per source: the MMPP state
+  std::vector<double> mmpp_end_;          // per source: when that state ends (< 0: not begun)
   double end_, warmup_, window_;
   std::atomic<double>* progress_;
   std::size_t windows_ = 0;
@@ -778,8 +858,9 @@ class Replication final : public ReplicationControl {
 
 ReplicationResult Simulator::RunReplication(std::uint64_t seed, double duration,
                                             std::atomic<double>* progress, Controller* controller,
-                                            std::size_t memory_budget) const {
-  Replication run(*impl_, seed, duration, progress, controller, memory_budget);
+                                            std::size_t memory_budget,
+                                            const std::atomic<bool>* cancel) const {
+  Replication run(*impl_, seed, duration, progress, controller, memory_budget, cancel);
   ReplicationResult r = run.Execute();
   r.seed = seed;
   return r;

@@ -483,6 +483,79 @@ void ParseSchedule(Reader& r, const Node* v, const std::string& sub, TrafficSour
   });
 }
 
+// `arrival:` poisson | constant | {mmpp: {rates: [a, b], meanDurations: [ta, tb]}} |
+// {onOff: {rate: r, meanOn: t1, meanOff: t0}} (an MMPP whose second rate is 0).
+bool ParseArrival(Reader& r, const Node* v, const std::string& sub, TrafficSource* s) {
+  if (v != nullptr && v->IsScalar()) {
+    auto x = r.String(v, sub);
+    if (x && *x == "poisson") {
+      s->arrival = ArrivalProcess::kPoisson;
+    } else if (x && *x == "constant") {
+      s->arrival = ArrivalProcess::kConstant;
+    } else {
+      r.Error(v, sub, "expected poisson, constant, {mmpp: ...} or {onOff: ...}, found '" +
+                          (x ? *x : std::string()) + "'");
+      return false;
+    }
+    return true;
+  }
+  bool ok = true;
+  int seen = 0;
+  auto pair = [&](const Node* list, const std::string& lp, bool durations, double* out) {
+    if (list == nullptr || !list->IsSeq() || list->children.size() != 2) {
+      r.Expected(list, lp, durations ? "two mean durations [t0, t1]" : "two rates [r0, r1]");
+      ok = false;
+      return;
+    }
+    for (int k = 0; k < 2; ++k) {
+      const std::string ip = lp + "[" + std::to_string(k) + "]";
+      auto x = durations ? r.Duration(list->children[k], ip, false)
+                         : r.Number(list->children[k], ip, "a rate in requests per second", 0, 1e9);
+      if (x) {
+        out[k] = *x;
+      } else {
+        ok = false;
+      }
+    }
+  };
+  r.Map(v, sub, {"mmpp", "onOff"}, [&](const std::string& key, const Node* m, const std::string& mp) {
+    ++seen;
+    s->arrival = ArrivalProcess::kMmpp;
+    if (key == "mmpp") {
+      r.Map(m, mp, {"rates", "meanDurations"},
+            [&](const std::string& k, const Node* x, const std::string& xp) {
+              pair(x, xp, k == "meanDurations", k == "rates" ? s->mmpp_rates : s->mmpp_durations);
+            });
+      if (m == nullptr || !m->IsMap() || m->Get("rates") == nullptr ||
+          m->Get("meanDurations") == nullptr) {
+        r.Error(m, mp, "mmpp needs `rates: [r0, r1]` and `meanDurations: [t0, t1]`");
+        ok = false;
+      }
+      return;
+    }
+    r.Map(m, mp, {"rate", "meanOn", "meanOff"},
+          [&](const std::string& k, const Node* x, const std::string& xp) {
+            std::optional<double> d = k == "rate" ? r.Number(x, xp, "a rate in requests per second", 0, 1e9)
+                                                  : r.Duration(x, xp, false);
+            if (!d) ok = false;
+            if (d && k == "rate") s->mmpp_rates[0] = *d;
+            if (d && k == "meanOn") s->mmpp_durations[0] = *d;
+            if (d && k == "meanOff") s->mmpp_durations[1] = *d;
+          });
+    s->mmpp_rates[1] = 0;
+    if (m == nullptr || !m->IsMap() || m->Get("rate") == nullptr || m->Get("meanOn") == nullptr ||
+        m->Get("meanOff") == nullptr) {
+      r.Error(m, mp, "onOff needs `rate:`, `meanOn:` and `meanOff:`");
+      ok = false;
+    }
+  });
+  if (seen != 1 && v != nullptr && v->IsMap()) {
+    r.Error(v, sub, "give exactly one of `mmpp:` or `onOff:`");
+    ok = false;
+  }
+  return ok;
+}
+
 // What a source needs beyond its fields: from, to, and exactly one of rate or schedule.
 void CompleteSource(Reader& r, const Node* n, const std::string& path, std::optional<double> rate,
                     TrafficSource* s, bool* ok) {
@@ -498,7 +571,14 @@ void CompleteSource(Reader& r, const Node* n, const std::string& path, std::opti
     r.Error(n, path, "give either `rate:` or `schedule:`, not both");
     *ok = false;
   }
-  if (!rate && s->schedule.empty() && n->Get("rate") == nullptr) {
+  if (s->arrival == ArrivalProcess::kMmpp) {
+    if (rate || !s->schedule.empty()) {
+      r.Error(n, path, "a bursty (mmpp/onOff) arrival sets its own rates: drop `rate:`/`schedule:`");
+      *ok = false;
+    }
+    rate.reset();
+    s->schedule.clear();
+  } else if (!rate && s->schedule.empty() && n->Get("rate") == nullptr) {
     r.Error(n, path, "a source needs `rate:` (requests per second) or `schedule:`");
     *ok = false;
   }
@@ -537,14 +617,7 @@ void ParseSource(Reader& r, const Node* n, const std::string& path, Scenario* sc
             rate = r.Number(v, sub, "a rate in requests per second", 0, 1e9);
             if (!rate) ok = false;
           } else if (key == "arrival") {
-            auto x = r.String(v, sub);
-            if (x && *x == "poisson") {
-              s.arrival = ArrivalProcess::kPoisson;
-            } else if (x && *x == "constant") {
-              s.arrival = ArrivalProcess::kConstant;
-            } else if (x) {
-              r.Error(v, sub, "expected poisson or constant, found '" + *x + "'");
-            }
+            if (!ParseArrival(r, v, sub, &s)) ok = false;
           } else if (key == "schedule") {
             ParseSchedule(r, v, sub, &s, &ok);
           } else if (key == "mix") {

@@ -83,10 +83,13 @@ struct Simulator::Impl {
     std::vector<std::size_t> target_backend;
   };
   struct SourceModel {
+    std::string name;  // seeds its random stream
     std::vector<std::uint32_t> classes;
     std::vector<double> cumulative;
     ArrivalProcess arrival = ArrivalProcess::kPoisson;
     std::vector<RatePoint> schedule;
+    double mmpp_rates[2] = {0, 0};
+    double mmpp_durations[2] = {1, 1};
     bool gated = false;  // off until a Controller starts it
   };
 

@@ -26,6 +26,7 @@ enum class StatusCode {
   kNotFound,         // a path that does not exist
   kIoError,          // a path that exists but cannot be read or written
   kInternal,         // a bug in meshproof; the message says where
+  kCancelled,        // the user interrupted it (SIGINT, KeyboardInterrupt)
 };
 
 /// An operational result: OK, or a code with a one-line human-readable message.
@@ -42,6 +43,7 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

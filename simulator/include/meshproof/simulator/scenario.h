@@ -25,7 +25,9 @@
 
 namespace meshproof::sim {
 
-enum class ArrivalProcess : std::uint8_t { kPoisson, kConstant };
+/// kMmpp: a two-state Markov-modulated Poisson process (bursty traffic; on/off when one
+/// rate is 0): TrafficSource::mmpp_rates and mmpp_durations.
+enum class ArrivalProcess : std::uint8_t { kPoisson, kConstant, kMmpp };
 enum class Balancing : std::uint8_t { kRoundRobin, kRandom, kLeastRequest };
 enum class Discipline : std::uint8_t { kFifo, kProcessorSharing };
 const char* BalancingName(Balancing b);
@@ -54,6 +56,10 @@ struct TrafficSource {
   /// Rate over time, sorted by `at`, first point at 0 (`rate:` alone is one point).
   std::vector<RatePoint> schedule;
   std::vector<RequestShape> mix;  // never empty after parsing (default: GET /)
+  // kMmpp: the rate in each state (req/s) and the mean time spent in it (s, exponential).
+  // The long-run rate is (r0 t0 + r1 t1) / (t0 + t1); `schedule` is then empty.
+  double mmpp_rates[2] = {0, 0};
+  double mmpp_durations[2] = {1, 1};
   Loc loc;
 };
 

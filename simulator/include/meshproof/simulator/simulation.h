@@ -97,6 +97,7 @@ struct ReplicationResult {
   /// Non-empty when the run stopped early because it would have held more memory than its
   /// budget: what it held and at which simulated time. Its values are then incomplete.
   std::string aborted;
+  bool cancelled = false;  // stopped by SimulationOptions::cancel; values incomplete
 };
 
 struct SimulationOptions {
@@ -114,6 +115,9 @@ struct SimulationOptions {
   std::size_t max_memory = 0;
   /// Run even when the up-front estimate exceeds the memory or event budget.
   bool force = false;
+  /// When set and it becomes true (a SIGINT handler, Python's KeyboardInterrupt), every
+  /// replication stops within a few thousand events and the run's status is kCancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Half of this machine's physical memory (sysconf), or 4 GiB when it cannot be read.
@@ -157,6 +161,7 @@ struct SimulationResult {
 };
 
 class Controller;
+struct BatchRun;
 
 /// What a Controller (control.h) may change during a run; fixed when the Simulator is
 /// created so the compiled routes include what could be switched on.
@@ -186,11 +191,17 @@ class Simulator {
   /// `progress` (may be null) is set to the fraction of simulated time done.
   /// With a controller (control.h), it runs inside the replication; it may stop it early.
   /// `memory_budget` (bytes, 0 = none) bounds what the replication may hold; past it the
-  /// replication stops and says so in `aborted`.
+  /// replication stops and says so in `aborted`. When `cancel` becomes true it stops and
+  /// sets `cancelled`.
+  ///
+  /// Random numbers (common random numbers): each traffic source and each workload draws
+  /// from its own stream seeded from (seed, its name), so a change to one workload does not
+  /// shift the draws of any other, and points of a sweep differ only by what they change.
   ReplicationResult RunReplication(std::uint64_t seed, double duration,
                                    std::atomic<double>* progress = nullptr,
                                    Controller* controller = nullptr,
-                                   std::size_t memory_budget = 0) const;
+                                   std::size_t memory_budget = 0,
+                                   const std::atomic<bool>* cancel = nullptr) const;
 
   /// All replications (scenario values unless overridden), in parallel, aggregated. When
   /// the run cannot be done within its budgets, `status` says why and nothing else is set.
@@ -202,9 +213,24 @@ class Simulator {
   struct Impl;
 
  private:
+  friend std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
+                                                const SimulationOptions& batch);
   explicit Simulator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+/// Many runs (a sweep's points) as one batch: every (run, replication) pair is a task of
+/// one pool of `jobs` threads (0: all cores), so a grid keeps every core busy even when each
+/// point has fewer replications than cores. Results are in input order and do not depend
+/// on `jobs`. Each run's options (seed, replications, duration, memory, force) apply to it;
+/// `jobs`, `progress` and `cancel` are taken from `batch`. Progress reports the fraction
+/// of all tasks' simulated time done.
+struct BatchRun {
+  const Simulator* simulator = nullptr;
+  SimulationOptions options;
+};
+std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
+                                       const SimulationOptions& batch);
 
 /// The seed of replication r (0-based) of a run seeded `seed`.
 std::uint64_t ReplicationSeed(std::uint64_t seed, int r);
