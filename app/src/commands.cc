@@ -18,8 +18,9 @@ namespace {
 const std::vector<std::string> kOutputFlags = {"--output", "--format", "--output-file",
                                                "--quiet",  "--color",  "--help"};
 const std::vector<std::string> kLoadFlags = {"--namespace", "--profile", "--config"};
-const std::vector<std::string> kRunFlags = {"--seed",    "--replications", "--duration", "--jobs",
-                                            "--profile", "--max-memory",   "--force"};
+const std::vector<std::string> kRunFlags = {
+    "--seed",       "--replications", "--duration", "--jobs",     "--profile",
+    "--max-memory", "--force",        "--set",      "--base-dir"};
 
 std::vector<std::string> Join(std::initializer_list<std::vector<std::string>> parts) {
   std::vector<std::string> out;
@@ -185,6 +186,13 @@ Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, 
       return Usage("--profile must be " + ProfileNameList() + ", not '" + v + "'");
     }
     r->profile = v;
+  } else if (flag == "--fail-on" &&
+             (c.command == Command::kSimulate || c.command == Command::kSweep)) {
+    if (v != "violated" && v != "uncertain" && v != "never") {
+      return Usage("--fail-on for " + std::string(c.name) +
+                   " must be violated, uncertain or never (SLO verdicts), not '" + v + "'");
+    }
+    r->fail_on = v;
   } else if (flag == "--fail-on") {
     if (v != "never" && !ParseSeverity(v)) {
       return Usage("--fail-on must be error, warning, info or never, not '" + v + "'");
@@ -212,6 +220,28 @@ Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, 
     r->query.exact_headers = true;
   } else if (flag == "--force") {
     r->force = true;
+  } else if (flag == "--set" || flag == "--vary" || flag == "--find-min" ||
+             flag == "--find-max") {
+    const auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Usage(flag + " must be PATH=" +
+                   (flag == "--set"    ? "VALUE"
+                    : flag == "--vary" ? "V1,V2,... or PATH=FROM:TO:STEP"
+                                       : "FROM:TO[:STEP]") +
+                   ", not '" + v + "'");
+    }
+    if (flag == "--set") r->overrides.push_back({v.substr(0, eq), v.substr(eq + 1), "--set " + v});
+    if (flag == "--vary") r->vary.push_back(v);
+    if (flag == "--find-min" || flag == "--find-max") {
+      if (!r->find_min.empty() || !r->find_max.empty())
+        return Usage("give one --find-min or --find-max");
+      (flag == "--find-min" ? r->find_min : r->find_max) = v;
+    }
+  } else if (flag == "--base-dir") {
+    if (v.empty()) return Usage("--base-dir needs a folder");
+    r->base_dir = v;
+  } else if (flag == "--dask") {
+    r->dask = v;
   } else if (flag == "--seed" || flag == "--replications" || flag == "--duration" ||
              flag == "--jobs" || flag == "--max-memory") {
     return SetRunFlag(flag, v, r);
@@ -231,9 +261,15 @@ Status CheckPositionals(const CommandSpec& c, Request* r) {
         return Usage("diff needs BASE and NEW (or --git REF PATH...)");
       if (!r->git_ref.empty() && n == 0) return Usage("diff --git REF needs at least one PATH");
       break;
+    case Command::kSweep:
+      if (!r->vary.empty() && (!r->find_min.empty() || !r->find_max.empty()))
+        return Usage("sweep takes --vary (a grid) or --find-min/--find-max (a search), not both");
+      if (r->vary.empty() && r->find_min.empty() && r->find_max.empty())
+        return Usage("sweep needs --vary PATH=V1,V2,... or --find-min/--find-max PATH=FROM:TO");
+      [[fallthrough]];
     case Command::kSimulate:
     case Command::kCanary:
-      if (n != 1) return Usage(name + " needs exactly one SCENARIO file");
+      if (n != 1) return Usage(name + " needs exactly one SCENARIO file (or - for standard input)");
       break;
     case Command::kCodes:
     case Command::kCompletion:
@@ -331,13 +367,15 @@ const char* FormatName(OutputFormat f) {
       return "junit";
     case OutputFormat::kMarkdown:
       return "markdown";
+    case OutputFormat::kCsv:
+      return "csv";
   }
   return "text";
 }
 
 std::optional<OutputFormat> ParseFormat(const std::string& name) {
   for (OutputFormat f : {OutputFormat::kText, OutputFormat::kJson, OutputFormat::kSarif,
-                         OutputFormat::kJunit, OutputFormat::kMarkdown}) {
+                         OutputFormat::kJunit, OutputFormat::kMarkdown, OutputFormat::kCsv}) {
     if (name == FormatName(f)) return f;
   }
   return std::nullopt;
@@ -392,6 +430,18 @@ const std::vector<FlagSpec>& AllFlags() {
       {"--max-memory", "", "SIZE", "",
        "memory budget of the run, e.g. 4Gi (default: half of physical memory)"},
       {"--force", "", "", "", "run even when the estimate exceeds the memory or event budget"},
+      {"--set", "", "PATH=VALUE", "",
+       "change one scenario value, e.g. workloads[shop/cart].replicas=4 (repeatable)"},
+      {"--base-dir", "", "DIR", "",
+       "resolve the scenario's relative mesh paths against DIR (default: its folder)"},
+      {"--vary", "", "PATH=VALUES", "",
+       "sweep a value: PATH=V1,V2,... or PATH=FROM:TO:STEP (repeatable: the grid)"},
+      {"--find-min", "", "PATH=FROM:TO[:STEP]", "",
+       "the smallest value at which every SLO is met (bisection)"},
+      {"--find-max", "", "PATH=FROM:TO[:STEP]", "",
+       "the largest value at which every SLO is met (bisection)"},
+      {"--dask", "", "ADDRESS", "",
+       "run the points on a Dask cluster (python3 -m meshproof sweep only)"},
   };
   return kFlags;
 }
@@ -447,7 +497,7 @@ const std::vector<CommandSpec>& AllCommands() {
        "simulate",
        "SCENARIO",
        "run a traffic scenario: per-edge SMI TrafficMetrics with 95% intervals",
-       Join({kOutputFlags, kRunFlags}),
+       Join({kOutputFlags, kRunFlags, {"--fail-on"}}),
        {"text", "json"},
        {"meshproof simulate scenarios/payments/scenario.yaml",
         "meshproof simulate scenario.yaml -o json --seed 7 --replications 10 --duration 10m"}},
@@ -459,6 +509,14 @@ const std::vector<CommandSpec>& AllCommands() {
        {"text", "json"},
        {"meshproof canary scenarios/canary-denied/scenario.yaml",
         "meshproof canary scenario.yaml -o json --replications 200 --duration 30m"}},
+      {Command::kSweep,
+       "sweep",
+       "SCENARIO",
+       "what-if capacity: a grid of scenario values, or the smallest/largest that meets the SLOs",
+       Join({kOutputFlags, kRunFlags, {"--vary", "--find-min", "--find-max", "--dask"}}),
+       {"text", "json", "csv"},
+       {"meshproof sweep scenario.yaml --vary sources[readers].rate=100,200,400",
+        "meshproof sweep scenario.yaml --find-min workloads[shop/cart].replicas=1:16"}},
       {Command::kCodes,
        "codes",
        "[CODE]",

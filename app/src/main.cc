@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include "meshproof/app/commands.h"
 #include "meshproof/app/output.h"
@@ -52,6 +55,36 @@ std::vector<std::string> Protected(const Request& r, const Outcome& o) {
   return paths;
 }
 
+// SIGINT during a simulation: the handler only sets this flag (lock-free, so
+// async-signal-safe); the replications see it within a few thousand events and the
+// command ends with exit 130 and nothing written. SA_RESETHAND: a second Ctrl-C kills.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void OnSigint(int /*signal*/) { g_interrupted.store(true); }
+
+class SigintScope {
+ public:
+  explicit SigintScope(bool active) : active_(active) {
+    if (!active_) return;
+    g_interrupted.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = OnSigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &previous_);
+  }
+  ~SigintScope() {
+    if (active_) sigaction(SIGINT, &previous_, nullptr);
+  }
+  SigintScope(const SigintScope&) = delete;
+  SigintScope& operator=(const SigintScope&) = delete;
+
+ private:
+  bool active_;
+  struct sigaction previous_ {};
+};
+
 }  // namespace
 
 int RunCommandLine(const std::vector<std::string>& args) {
@@ -63,7 +96,14 @@ int RunCommandLine(const std::vector<std::string>& args) {
   Request& r = *request;
   r.color = UseColor(r);
   if (!r.quiet && isatty(STDERR_FILENO) != 0) r.progress = DrawProgress;
-  const Outcome o = Run(r);
+  const bool simulates = r.command == Command::kSimulate || r.command == Command::kCanary ||
+                         r.command == Command::kSweep;
+  Outcome o;
+  {
+    SigintScope sigint(simulates);
+    if (simulates) r.cancel = &g_interrupted;
+    o = Run(r);
+  }
   int exit_code = o.exit_code;
   if (!o.output.empty()) {
     Status s = r.output_file.empty() ? WriteToDescriptor(STDOUT_FILENO, o.output, "standard output")

@@ -316,6 +316,8 @@ Outcome Dispatch(const Request& request) {
       return RunSimulate(request);
     case Command::kCanary:
       return RunCanary(request);
+    case Command::kSweep:
+      return RunSweep(request);
     case Command::kCodes:
       return RunCodes(request);
     case Command::kCompletion:

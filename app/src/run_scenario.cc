@@ -4,7 +4,9 @@
 
 #include "run_internal.h"
 
+#include "meshproof/engine/input.h"
 #include "meshproof/engine/render.h"
+#include "meshproof/simulator/slo.h"
 #include "meshproof/simulator/canary.h"
 #include "meshproof/simulator/render.h"
 #include "meshproof/simulator/scenario.h"
@@ -20,10 +22,8 @@ std::string Seconds(double s) {
 }
 
 sim::SimulationOptions OptionsFrom(const Request& req) {
-  sim::SimulationOptions so;
-  so.seed = req.seed;
-  so.replications = req.replications;
-  so.duration = req.duration;
+  sim::SimulationOptions so;  // seed, replications, duration: overrides (ScenarioOverrides)
+  so.cancel = req.cancel;
   so.jobs = req.jobs;
   so.max_memory = req.max_memory;
   so.force = req.force;
@@ -31,9 +31,62 @@ sim::SimulationOptions OptionsFrom(const Request& req) {
   return so;
 }
 
-// The scenario named by the request, or an Outcome saying why it cannot be read.
-std::optional<sim::LoadedScenario> LoadScenarioOf(const Request& req, Outcome* failed) {
-  sim::LoadedScenario loaded = sim::LoadScenario(req.paths[0]);
+}  // namespace
+
+StatusOr<std::vector<sim::Override>> ScenarioOverrides(const Request& req) {
+  std::vector<sim::Override> out;
+  auto shorthand = [&](const std::string& flag, const std::string& path, const std::string& v) {
+    out.push_back({path, v, flag + " " + v});
+  };
+  if (req.seed) shorthand("--seed", "seed", std::to_string(*req.seed));
+  if (req.replications) shorthand("--replications", "replications", std::to_string(*req.replications));
+  if (req.duration) {
+    shorthand("--duration", req.command == Command::kCanary ? "canary.horizon" : "duration",
+              Seconds(*req.duration));
+  }
+  const std::size_t shorthands = out.size();
+  auto norm = [](const std::string& p) { return p.rfind("spec.", 0) == 0 ? p.substr(5) : p; };
+  for (const sim::Override& o : req.overrides) {
+    for (std::size_t i = 0; i < shorthands; ++i) {
+      if (norm(o.path) == out[i].path) {
+        return Status::InvalidArgument(out[i].origin.substr(0, out[i].origin.find(' ')) +
+                                       " and " + o.origin +
+                                       " both set the same value: give one");
+      }
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+std::optional<sim::LoadedScenario> LoadScenarioOf(const Request& req,
+                                                  const std::vector<sim::Override>& overrides,
+                                                  Outcome* failed) {
+  sim::LoadedScenario loaded;
+  if (req.scenario_text || req.paths[0] == "-") {
+    std::string text;
+    if (req.scenario_text) {
+      text = *req.scenario_text;
+    } else {
+      CappedRead r = ReadCapped("/dev/stdin", kMaxSmallInputBytes, "scenario on standard input");
+      if (auto problem = CappedReadProblem(r, "<stdin>", kMaxSmallInputBytes)) {
+        *failed = CannotRun(*problem);
+        return std::nullopt;
+      }
+      text = std::move(r.text);
+    }
+    loaded = sim::LoadScenarioText(text, req.scenario_text ? "<scenario>" : "<stdin>",
+                                   req.base_dir.empty() ? "." : req.base_dir, overrides);
+  } else if (!req.base_dir.empty()) {
+    CappedRead r = ReadCapped(req.paths[0], kMaxSmallInputBytes, "scenario file");
+    if (auto problem = CappedReadProblem(r, req.paths[0], kMaxSmallInputBytes)) {
+      *failed = CannotRun(*problem);
+      return std::nullopt;
+    }
+    loaded = sim::LoadScenarioText(r.text, req.paths[0], req.base_dir, overrides);
+  } else {
+    loaded = sim::LoadScenario(req.paths[0], overrides);
+  }
   const std::vector<std::string> failures = loaded.FailureMessages();
   if (failures.empty()) return loaded;
   *failed = CannotRun(failures.front());
@@ -48,11 +101,23 @@ void AddText(const Diagnostics& diags, const SourceSet& sources, bool errors_onl
   }
 }
 
-}  // namespace
+static Outcome Interrupted() {
+  Outcome out;
+  out.exit_code = kExitInterrupted;
+  out.messages.push_back("interrupted; nothing was written");
+  return out;
+}
+
+// exit 2 for a failed run; 130 when the user interrupted it.
+Outcome RunFailed(const Status& status) {
+  return status.code() == StatusCode::kCancelled ? Interrupted() : CannotRun(status.message());
+}
 
 Outcome RunSimulate(const Request& req) {
   Outcome out;
-  std::optional<sim::LoadedScenario> arg = LoadScenarioOf(req, &out);
+  auto overrides = ScenarioOverrides(req);
+  if (!overrides.ok()) return CannotRun(overrides.status().message());
+  std::optional<sim::LoadedScenario> arg = LoadScenarioOf(req, *overrides, &out);
   if (!arg) return out;
   sim::LoadedScenario& loaded = *arg;
   sim::PreparedScenario prepared = sim::PrepareScenario(&loaded, req.profile.value_or(""));
@@ -68,23 +133,27 @@ Outcome RunSimulate(const Request& req) {
                            (mesh_errors == 1 ? "" : "s") +
                            " (see meshproof verify); simulating what loaded");
   }
-  if (req.duration && *req.duration <= loaded.scenario.warmup) {
-    return CannotRun("--duration " + Seconds(*req.duration) +
-                     " is not longer than the scenario's warm-up (" +
-                     Seconds(loaded.scenario.warmup) + "): nothing would be measured");
-  }
   const sim::SimulationResult result = prepared.simulator->Run(OptionsFrom(req));
-  if (!result.status.ok()) return CannotRun(result.status.message());
+  if (!result.status.ok()) return RunFailed(result.status);
   const sim::RenderContext ctx = sim::ContextFor(loaded, req.paths[0], prepared.profile);
+  const std::vector<sim::SloResult> slos = sim::EvaluateSlos(loaded.scenario.slos, result);
   out.document = sim::SimulationToJson(result, ctx);
-  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
-                                                 : sim::SimulationToText(result, ctx);
+  out.document["slos"] = sim::SlosToJson(slos);
+  out.output = req.format == OutputFormat::kJson
+                   ? JsonText(&out.document)
+                   : sim::SimulationToText(result, ctx) + sim::SlosToText(slos);
+  const sim::SloVerdict worst = sim::WorstVerdict(slos);
+  const std::string fail_on = req.fail_on.value_or("violated");
+  if (worst == sim::SloVerdict::kViolated && fail_on != "never") out.exit_code = kExitFindings;
+  if (worst == sim::SloVerdict::kUncertain && fail_on == "uncertain") out.exit_code = kExitFindings;
   return out;
 }
 
 Outcome RunCanary(const Request& req) {
   Outcome out;
-  std::optional<sim::LoadedScenario> arg = LoadScenarioOf(req, &out);
+  auto overrides = ScenarioOverrides(req);
+  if (!overrides.ok()) return CannotRun(overrides.status().message());
+  std::optional<sim::LoadedScenario> arg = LoadScenarioOf(req, *overrides, &out);
   if (!arg) return out;
   sim::LoadedScenario& loaded = *arg;
   std::unique_ptr<sim::PreparedCanary> prepared =
@@ -99,7 +168,7 @@ Outcome RunCanary(const Request& req) {
   }
   const sim::CanaryPrediction prediction = sim::PredictCanary(*prepared, OptionsFrom(req));
   if (!prediction.status.ok()) {
-    Outcome failed = CannotRun(prediction.status.message());
+    Outcome failed = RunFailed(prediction.status);
     failed.diagnostics_text = std::move(out.diagnostics_text);
     return failed;
   }

@@ -51,10 +51,13 @@ void Aggregate(std::size_t windows, SimulationResult* result) {
       for (const auto& run : out.runs) xs.push_back(run.nodes[n].*f);
       return ConfidenceInterval(xs, 0.95);
     };
+    std::vector<const MetricValues*> server_values;
+    for (const auto& run : out.runs) server_values.push_back(&run.nodes[n].server);
+    const MetricIntervals server = Aggregate(server_values);
     out.node_metrics.push_back(
         {iv(&NodeValues::arrivals), iv(&NodeValues::blocked), iv(&NodeValues::completions),
          iv(&NodeValues::throughput), iv(&NodeValues::blocking), iv(&NodeValues::mean_in_system),
-         iv(&NodeValues::mean_time_in_system), iv(&NodeValues::utilisation)});
+         iv(&NodeValues::mean_time_in_system), iv(&NodeValues::utilisation), server});
   }
   for (const auto& run : out.runs) out.events += run.events;
 }

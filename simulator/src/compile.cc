@@ -9,6 +9,8 @@
 
 #include "sim_model.h"
 
+#include "meshproof/simulator/slo.h"
+
 #include "meshproof/engine/model_index.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
@@ -406,6 +408,7 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
   CheckCallCycles(m, diags);
   AddSources(control, &m, diags);
   CheckRoutes(m, diags);
+  CheckSloEdges(scenario.slos, m.edges, m.nodes, diags);
   for (std::size_t n : control.watched_nodes) {
     if (n < m.node_models.size()) m.node_models[n].watched = true;
   }

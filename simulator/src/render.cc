@@ -280,4 +280,50 @@ std::string SimulationToText(const SimulationResult& r, const RenderContext& ctx
   return os.str();
 }
 
+nlohmann::json SlosToJson(const std::vector<SloResult>& slos) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const SloResult& r : slos) {
+    nlohmann::json j;
+    j["name"] = r.name;
+    j["verdict"] = SloVerdictName(r.verdict);
+    j["value"] = r.value ? nlohmann::json(*r.value) : nlohmann::json(nullptr);
+    j["ci95"] = r.ci95 ? nlohmann::json::array({r.ci95->first, r.ci95->second})
+                       : nlohmann::json(nullptr);
+    j["bound"] = r.bound;
+    j["direction"] = r.is_max ? "max" : "min";
+    j["metric"] = r.metric;
+    j["edge"] = r.edge;
+    if (!r.note.empty()) j["note"] = r.note;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::string SlosToText(const std::vector<SloResult>& slos) {
+  if (slos.empty()) return "";
+  std::ostringstream o;
+  o << "\nSLOs\n";
+  auto show = [](const std::string& metric, double v) {
+    std::ostringstream x;
+    if (IsLatencyMetric(metric)) {
+      x.precision(4);
+      x << v * 1000 << "ms";
+    } else {
+      x.precision(6);
+      x << v;
+    }
+    return x.str();
+  };
+  for (const SloResult& r : slos) {
+    o << "  " << SloVerdictName(r.verdict) << std::string(10 - std::string(SloVerdictName(r.verdict)).size(), ' ')
+      << r.name << ": " << r.metric << " on " << r.edge << " "
+      << (r.value ? show(r.metric, *r.value) : std::string("(no data)"));
+    if (r.ci95) o << " [" << show(r.metric, r.ci95->first) << ", " << show(r.metric, r.ci95->second) << "]";
+    o << (r.is_max ? " <= " : " >= ") << show(r.metric, r.bound);
+    if (!r.note.empty()) o << "  (" << r.note << ")";
+    o << "\n";
+  }
+  return o.str();
+}
+
 }  // namespace meshproof::sim

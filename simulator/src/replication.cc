@@ -67,6 +67,8 @@ struct NodeRun {
   double n = 0, busy = 0, last = 0, area = 0, busy_area = 0;
   std::uint64_t arrivals = 0, blocked = 0, completions = 0;
   double sojourn = 0;
+  LatencyHistogram server;  // every caller's attempts at the workload (SLOs on a workload)
+  std::uint64_t s = 0, f = 0, d = 0;
 };
 
 struct EdgeRun {
@@ -204,6 +206,7 @@ class Replication final : public ReplicationControl {
       v.mean_time_in_system = n.completions > 0 ? n.sojourn / v.completions : 0;
       const double servers = static_cast<double>(nm.replicas) * nm.concurrency;
       v.utilisation = span > 0 && servers > 0 ? n.busy_area / (span * servers) : 0;
+      v.server = Summarise(n.server, n.s, n.f, n.d, span);
       r.nodes.push_back(v);
     }
     for (std::size_t i = 0; i < edges_.size(); ++i) {
@@ -725,6 +728,12 @@ class Replication final : public ReplicationControl {
     const AttemptState& a = attempts_[aid];
     Record(a.server_edge, latency, status);
     const std::uint32_t node = m_.replica_node[a.replica];
+    if (now_ >= warmup_) {
+      NodeRun& n = nodes_[node];
+      n.server.Add(latency);
+      (status < 400 ? n.s : n.f)++;
+      if (status == kDenied) ++n.d;
+    }
     if (controller_ != nullptr && m_.node_models[node].watched) {
       controller_->OnServerResponse(node, now_, latency, status);
     }

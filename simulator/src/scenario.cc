@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "overrides.h"
+
 #include "meshproof/engine/input.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
@@ -35,10 +37,18 @@ std::string Found(const Node* n) {
 // Walks the tree with the YAML path of each node, and records MP6001 problems.
 class Reader {
  public:
-  Reader(FileId file, Diagnostics* diags) : file_(file), diags_(diags) {}
+  Reader(FileId file, Diagnostics* diags, const NodeOrigins* origins = nullptr)
+      : file_(file), diags_(diags), origins_(origins) {}
+
+  // The file a node came from: the scenario, or an override (--set) that replaced it.
+  FileId FileOf(const Node* n) const {
+    if (origins_ == nullptr || n == nullptr) return file_;
+    auto it = origins_->find(n);
+    return it == origins_->end() ? file_ : it->second;
+  }
 
   void Error(const Node* n, const std::string& path, const std::string& message) {
-    Loc loc{file_, n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
+    Loc loc{FileOf(n), n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
     diags_->Report(DiagCode::MP6001, loc, path.empty() ? message : path + ": " + message);
   }
   void Expected(const Node* n, const std::string& path, const std::string& what) {
@@ -162,7 +172,7 @@ class Reader {
   }
 
   Loc LocOf(const Node* n, const std::string& path) const {
-    return Loc{file_, n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
+    return Loc{FileOf(n), n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
   }
 
   // The fields of a distribution map, as read; ok is false once one is bad.
@@ -186,6 +196,7 @@ class Reader {
  private:
   FileId file_;
   Diagnostics* diags_;
+  const NodeOrigins* origins_;
 };
 
 std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path) {
@@ -221,6 +232,19 @@ std::optional<Distribution> Reader::Dist(const Node* n, const std::string& path)
     }
     if (key == "buckets") Buckets(v, sub, &f);
   });
+  // A field the kind does not take would be silently ignored: say so.
+  const std::vector<std::string> takes = DistributionFields(kind_node->value);
+  for (std::size_t i = 0; i < n->MapSize() && !takes.empty(); ++i) {
+    const std::string& key = n->Key(i)->value;
+    if (key == "distribution" || std::find(takes.begin(), takes.end(), key) != takes.end())
+      continue;
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) continue;
+    std::string list;
+    for (const auto& t : takes) list += (list.empty() ? "`" : "`, `") + t;
+    Error(n->Key(i), path + "." + key,
+          kind_node->value + " takes " + list + "`, not `" + key + "`");
+    f.ok = false;
+  }
   return BuildDist(kind_node->value, kind_node, n, path, &f);
 }
 
@@ -816,6 +840,19 @@ std::vector<double> LatencyBucketsMs(const std::string& layout) {
   return {};
 }
 
+const std::vector<std::string>& SloMetrics() {
+  static const std::vector<std::string> kMetrics = {
+      "p99_response_latency", "p90_response_latency", "p50_response_latency",
+      "mean_response_latency", "success_rate",        "error_rate",
+      "requests_per_second",  "success_count",        "failure_count",
+      "denied_count"};
+  return kMetrics;
+}
+
+bool IsLatencyMetric(const std::string& metric) {
+  return metric.size() > 17 && metric.compare(metric.size() - 17, 17, "_response_latency") == 0;
+}
+
 const char* BalancingName(Balancing b) {
   switch (b) {
     case Balancing::kRoundRobin:
@@ -962,10 +999,93 @@ void ParseRunSetting(Reader& r, const std::string& key, const Node* v, const std
   }
 }
 
+// The edge of an SLO: {from: NS/SA, to: NS/SERVICE} or {workload: NS/NAME}.
+bool ParseSloEdge(Reader& r, const Node* v, const std::string& sub, Slo* slo) {
+  bool ok = true;
+  r.Map(v, sub, {"from", "to", "workload"},
+        [&](const std::string& k, const Node* x, const std::string& xp) {
+          auto ref = r.Ref(x, xp, k == "from"   ? "a calling identity (ServiceAccount)"
+                                  : k == "to" ? "a Service"
+                                              : "a workload");
+          if (!ref) ok = false;
+          (k == "from" ? slo->from : k == "to" ? slo->to : slo->workload) = ref.value_or("");
+        });
+  const bool client = v != nullptr && v->IsMap() && (v->Get("from") || v->Get("to"));
+  const bool server = v != nullptr && v->IsMap() && v->Get("workload");
+  if (v != nullptr && v->IsMap() &&
+      (client == server || (client && (!v->Get("from") || !v->Get("to"))))) {
+    r.Error(v, sub,
+            "an SLO edge is {from: NS/SERVICEACCOUNT, to: NS/SERVICE} (what the caller sees) or "
+            "{workload: NS/NAME} (the server side, all callers)");
+    ok = false;
+  }
+  return ok;
+}
+
+std::optional<Slo> ParseSlo(Reader& r, const Node* n, const std::string& path) {
+  Slo slo;
+  slo.loc = r.LocOf(n, path);
+  bool ok = true;
+  const Node* bound = nullptr;
+  std::string bound_path;
+  r.Map(n, path, {"name", "edge", "metric", "max", "min"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "name") {
+            if (auto x = r.String(v, sub)) slo.name = *x;
+          } else if (key == "edge") {
+            ok = ParseSloEdge(r, v, sub, &slo) && ok;
+          } else if (key == "metric") {
+            auto x = r.String(v, sub);
+            const auto& all = SloMetrics();
+            if (x && std::find(all.begin(), all.end(), *x) == all.end()) {
+              std::string list;
+              for (const auto& m : all) list += (list.empty() ? "" : ", ") + m;
+              r.Error(v, sub, "expected one of " + list + ", found '" + *x + "'");
+              ok = false;
+            } else if (x) {
+              slo.metric = *x;
+            }
+          } else {
+            if (bound != nullptr) {
+              r.Error(v, sub, "give either `max:` or `min:`, not both");
+              ok = false;
+            }
+            slo.is_max = key == "max";
+            bound = v;
+            bound_path = sub;
+          }
+        });
+  if (n == nullptr || !n->IsMap()) return std::nullopt;
+  for (const char* need : {"name", "edge", "metric"}) {
+    if (n->Get(need) == nullptr) {
+      r.Error(n, path, std::string("an SLO needs `") + need + ":`");
+      ok = false;
+    }
+  }
+  if (bound == nullptr) {
+    r.Error(n, path, "an SLO needs `max:` or `min:` (its bound)");
+    ok = false;
+  } else if (!slo.metric.empty()) {
+    std::optional<double> b;
+    if (IsLatencyMetric(slo.metric)) {
+      b = r.Duration(bound, bound_path, false);
+    } else if (slo.metric == "success_rate" || slo.metric == "error_rate") {
+      b = r.Number(bound, bound_path, "a fraction", 0, 1);
+    } else {
+      b = r.Number(bound, bound_path, "a number >= 0", 0, 1e300);
+    }
+    if (b) slo.bound = *b;
+    if (!b) ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return slo;
+}
+
 void ParseSpec(Reader& r, const Node* spec, const std::string& dir, Scenario* sc) {
   r.Map(spec, "spec",
         {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
-         "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary"},
+         "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary",
+         "slos"},
         [&](const std::string& key, const Node* v, const std::string& sub) {
           if (key == "mesh") {
             ParseMesh(r, v, sub, dir, sc);
@@ -981,6 +1101,17 @@ void ParseSpec(Reader& r, const Node* spec, const std::string& dir, Scenario* sc
             ParseCanary(r, v, sub, sc);
           } else if (key == "routes") {
             r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, sc); });
+          } else if (key == "slos") {
+            std::set<std::string> names;
+            r.List(v, sub, [&](const Node* p, const std::string& pp) {
+              if (auto slo = ParseSlo(r, p, pp)) {
+                if (!names.insert(slo->name).second) {
+                  r.Error(p, pp, "SLO '" + slo->name + "' is defined twice");
+                } else {
+                  sc->slos.push_back(std::move(*slo));
+                }
+              }
+            });
           } else {
             ParseRunSetting(r, key, v, sub, sc);
           }
@@ -1001,6 +1132,12 @@ void ParseSpec(Reader& r, const Node* spec, const std::string& dir, Scenario* sc
 
 Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir,
                        Diagnostics* diags) {
+  return ParseScenario(text, file, dir, {}, {}, diags);
+}
+
+Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir,
+                       const std::vector<Override>& overrides,
+                       const std::vector<FileId>& override_files, Diagnostics* diags) {
   Scenario sc;
   yaml::ParsedFile parsed;
   Diagnostics syntax;
@@ -1010,13 +1147,18 @@ Scenario ParseScenario(const std::string& text, FileId file, const std::string& 
     d.message = "not valid YAML: " + d.message;
     diags->Add(std::move(d));
   }
-  Reader r(file, diags);
+  NodeOrigins origins;
+  Reader r(file, diags, &origins);
   if (!syntax.empty()) return sc;
   if (parsed.documents.size() != 1 || parsed.documents[0].root == nullptr) {
     r.Error(nullptr, "", "a scenario file holds exactly one YAML document (kind: Scenario)");
     return sc;
   }
   const Node* spec = ParseEnvelope(r, parsed.documents[0].root, &sc);
+  std::vector<std::unique_ptr<yaml::ParsedFile>> values;
+  if (spec != nullptr && !overrides.empty()) {
+    spec = ApplyOverrides(spec, overrides, override_files, &parsed.arena, &values, &origins, diags);
+  }
   if (spec != nullptr) ParseSpec(r, spec, dir, &sc);
   return sc;
 }
@@ -1037,12 +1179,14 @@ std::vector<std::string> LoadedScenario::FailureMessages() const {
 }
 
 LoadedScenario LoadScenarioText(const std::string& text, const std::string& name,
-                                const std::string& dir) {
+                                const std::string& dir, const std::vector<Override>& overrides) {
   LoadedScenario out;
   std::string normalized = text;
   NormalizeLoneCarriageReturns(&normalized);
   const FileId file = out.scenario_source.Add(name, normalized);
-  out.scenario = ParseScenario(normalized, file, dir, &out.diagnostics);
+  std::vector<FileId> files;
+  for (const Override& o : overrides) files.push_back(out.scenario_source.Add(o.origin, o.value));
+  out.scenario = ParseScenario(normalized, file, dir, overrides, files, &out.diagnostics);
   out.scenario.file = name;
   if (out.scenario.mesh.empty()) return out;
   LoadOptions options;
@@ -1051,7 +1195,7 @@ LoadedScenario LoadScenarioText(const std::string& text, const std::string& name
   return out;
 }
 
-LoadedScenario LoadScenario(const std::string& path) {
+LoadedScenario LoadScenario(const std::string& path, const std::vector<Override>& overrides) {
   // A scenario is small: a device or an endless FIFO stops at the cap, binary data at once.
   CappedRead r = ReadCapped(path, kMaxSmallInputBytes, "scenario file");
   if (auto problem = CappedReadProblem(r, path, kMaxSmallInputBytes)) {
@@ -1061,7 +1205,7 @@ LoadedScenario LoadScenario(const std::string& path) {
     return out;
   }
   const std::string dir = fs::path(path).parent_path().string();
-  return LoadScenarioText(r.text, path, dir.empty() ? "." : dir);
+  return LoadScenarioText(r.text, path, dir.empty() ? "." : dir, overrides);
 }
 
 }  // namespace meshproof::sim

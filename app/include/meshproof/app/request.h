@@ -7,6 +7,7 @@
 // print or convert the Outcome, so the two cannot drift apart.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -15,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "meshproof/engine/status.h"
+#include "meshproof/simulator/scenario.h"
 #include "meshproof/solver/query.h"
 
 namespace meshproof::app {
@@ -27,13 +30,26 @@ enum class Command : std::uint8_t {
   kDiff,
   kSimulate,
   kCanary,
+  kSweep,
   kCodes,
   kCompletion,
   kHelp,
   kVersion,
 };
 
-enum class OutputFormat : std::uint8_t { kText, kJson, kSarif, kJunit, kMarkdown };
+enum class OutputFormat : std::uint8_t { kText, kJson, kSarif, kJunit, kMarkdown, kCsv };
+
+/// One point of a sweep: the values it sets (path -> value, typed as JSON) and the
+/// overrides that set them.
+struct SweepPoint {
+  nlohmann::json values = nlohmann::json::object();
+  std::vector<sim::Override> overrides;
+};
+/// Runs sweep points and returns each one's document (values, slos, edges, nodes), in
+/// order. Empty: on this machine, as one batch of --jobs workers. Python passes one that
+/// runs them on a Dask cluster (each task runs EvaluatePoints, sweep.h).
+using PointEvaluator =
+    std::function<StatusOr<std::vector<nlohmann::json>>(const std::vector<SweepPoint>&)>;
 
 /// "text", "json", ... as users write them.
 const char* FormatName(OutputFormat f);
@@ -72,6 +88,20 @@ struct Request {
   int jobs = 0;                    // 0: all cores
   std::function<void(double)> progress;
   std::string topic;  // codes CODE, completion SHELL, help COMMAND
+  /// simulate/canary/sweep: --set PATH=VALUE in order (sim::Override); --seed,
+  /// --replications and --duration are shorthands added by the app layer.
+  std::vector<sim::Override> overrides;
+  std::vector<std::string> vary;  // sweep: --vary PATH=SPEC as written
+  std::string find_min, find_max;  // sweep: PATH=FROM:TO[:STEP] as written
+  /// The scenario as text (Python passes a YAML string or a dict) instead of paths[0];
+  /// base_dir resolves its relative mesh paths (default: the working directory).
+  std::optional<std::string> scenario_text;
+  std::string base_dir;
+  std::string dask;  // sweep --dask ADDRESS: only Python runs on Dask
+  PointEvaluator evaluator;
+  /// When set and it becomes true (SIGINT, KeyboardInterrupt), a running simulation stops
+  /// within a second and the outcome is exit 130 with nothing written.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Exit codes (docs/cli.md has the table per command).
@@ -79,6 +109,7 @@ inline constexpr int kExitClean = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitCannotRun = 2;
 inline constexpr int kExitUnknown = 3;  // query: the solver could not decide
+inline constexpr int kExitInterrupted = 130;  // SIGINT (128 + 2), as shells report it
 
 struct Outcome {
   int exit_code = kExitClean;

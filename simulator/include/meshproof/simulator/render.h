@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "meshproof/simulator/simulation.h"
+#include "meshproof/simulator/slo.h"
 
 namespace meshproof::sim {
 
@@ -38,6 +39,12 @@ RenderContext ContextFor(const LoadedScenario& loaded, const std::string& file,
 nlohmann::json RunEnvelope(const RenderContext& ctx, std::uint64_t seed, int replications);
 
 nlohmann::json SimulationToJson(const SimulationResult& result, const RenderContext& ctx);
+
+/// SLO verdicts as JSON: [{name, verdict, value, ci95: [low, high] | null, bound, metric,
+/// edge, direction, note?}] with latencies in seconds and rates as fractions.
+nlohmann::json SlosToJson(const std::vector<SloResult>& slos);
+/// The same as a text section ("SLOs" and one line each); empty when there are none.
+std::string SlosToText(const std::vector<SloResult>& slos);
 std::string SimulationToText(const SimulationResult& result, const RenderContext& ctx);
 
 }  // namespace meshproof::sim

@@ -139,6 +139,22 @@ struct CanarySettings {
   Loc loc;
 };
 
+/// A service-level objective checked on every run (`spec.slos`, slo.h evaluates it).
+struct Slo {
+  std::string name;
+  // The edge: a client edge (`from` identity -> `to` Service, after retries, as the caller
+  // sees it), or the server side of `workload` (every caller's attempts at it).
+  std::string from, to, workload;
+  std::string metric;  // a TrafficMetrics metric, success_rate or error_rate
+  bool is_max = true;  // `max:` (the value must stay at or below) or `min:`
+  double bound = 0;    // seconds for latencies, fractions for rates, counts, req/s
+  Loc loc;
+};
+
+/// The metrics an SLO may name; latencies take a duration as their bound.
+const std::vector<std::string>& SloMetrics();
+bool IsLatencyMetric(const std::string& metric);
+
 struct Scenario {
   std::string name;
   std::string file;               // as given
@@ -157,15 +173,38 @@ struct Scenario {
   std::vector<WorkloadSpec> workloads;
   std::vector<RoutePolicy> routes;
   std::optional<CanarySettings> canary;
+  std::vector<Slo> slos;
 };
 
 /// The bucket bounds (ms) of a mesh's request latency histogram; empty for an unknown name.
 std::vector<double> LatencyBucketsMs(const std::string& layout);
 
+/// One change to a scenario's spec made outside the file (`--set PATH=VALUE`, a shorthand
+/// such as `--seed 7`, or a Python `overrides=` entry), applied before validation.
+///
+/// PATH addresses the spec: fields joined by '.', list elements by `[KEY]` where KEY is
+/// the element's `name`, `workload` or `service`, or its index (`sources[charges].rate`,
+/// `workloads[shop/cart].replicas`, `workloads[shop/cart].serviceTime.mean`,
+/// `routes[shop/cart].retries.attempts`, `network.latency`); a leading `spec.` is allowed.
+/// A workload or route of the mesh without an entry gets one; a missing distribution starts
+/// from spec.defaults (or the built-in default); a field the element's distribution does
+/// not have is an error. VALUE is read as YAML.
+struct Override {
+  std::string path;
+  std::string value;
+  std::string origin;  // as the user wrote it ("--set a=b", "--seed 7"): problems are
+                       // located in a source of this name
+};
+
 /// Parses scenario text. Problems go to `diags` (MP6001) located in `file`; the returned
 /// Scenario holds whatever was valid. `dir` resolves relative mesh paths.
 Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir,
                        Diagnostics* diags);
+/// The same with `overrides` applied in order; problems in override k are located in
+/// `override_files[k]` (a source holding its value).
+Scenario ParseScenario(const std::string& text, FileId file, const std::string& dir,
+                       const std::vector<Override>& overrides,
+                       const std::vector<FileId>& override_files, Diagnostics* diags);
 
 /// A scenario file and the mesh it names, loaded.
 struct LoadedScenario {
@@ -182,10 +221,11 @@ struct LoadedScenario {
 };
 
 /// Reads `path` and loads the manifests it names.
-LoadedScenario LoadScenario(const std::string& path);
+LoadedScenario LoadScenario(const std::string& path, const std::vector<Override>& overrides = {});
 /// The same from text (Python, tests): `dir` resolves `spec.mesh`.
 LoadedScenario LoadScenarioText(const std::string& text, const std::string& name,
-                                const std::string& dir);
+                                const std::string& dir,
+                                const std::vector<Override>& overrides = {});
 
 /// The longest simulated time anything may last: 1e9 s (about 31.7 years). A longer span
 /// is a typo (1e308h) or a run that could never finish.

@@ -83,6 +83,7 @@ struct NodeValues {
   double mean_in_system = 0;       // L: time average over the span
   double mean_time_in_system = 0;  // W: of completions in the span
   double utilisation = 0;          // busy servers / (replicas x concurrency), time average
+  MetricValues server;             // the server side over all callers (as server edges)
 };
 
 struct ReplicationResult {
@@ -142,6 +143,7 @@ struct MetricIntervals {
 struct NodeIntervals {
   Interval arrivals, blocked, completions, throughput, blocking, mean_in_system,
       mean_time_in_system, utilisation;
+  MetricIntervals server;
 };
 
 struct SimulationResult {
