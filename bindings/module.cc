@@ -3,6 +3,9 @@
 // (bindings/python/meshproof/__init__.py builds it), so both doors share one flag table,
 // one settings resolution and one set of renderers. Results come back as plain Python
 // data (dicts, lists), never as live engine objects, so notebooks can hand them to pandas.
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -17,6 +20,7 @@
 #include "meshproof/app/commands.h"
 #include "meshproof/app/main.h"
 #include "meshproof/app/run.h"
+#include "meshproof/app/sweep.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
 
@@ -70,6 +74,74 @@ RunResult ToResult(const app::Outcome& o) {
   if (!o.diagnostics_text.empty()) messages.push_back(o.diagnostics_text);
   messages.insert(messages.end(), o.messages.begin(), o.messages.end());
   return {o.exit_code, ToPython(o.document), o.output, messages};
+}
+
+// Runs `req` on a worker thread while this (Python's) thread waits with the GIL released,
+// taking it back every 100 ms to call `progress` and to let Python run its signal handlers:
+// Ctrl-C in a notebook stops the simulation within a second (the cancel flag) and raises
+// KeyboardInterrupt here, with nothing returned.
+app::Outcome RunInterruptibly(app::Request req, const py::object& progress,
+                              std::shared_ptr<std::atomic<bool>> cancel) {
+  auto fraction = std::make_shared<std::atomic<double>>(-1.0);
+  req.cancel = cancel.get();
+  if (!progress.is_none()) req.progress = [fraction](double f) { fraction->store(f); };
+  std::future<app::Outcome> done =
+      std::async(std::launch::async, [r = std::move(req)] { return app::Run(r); });
+  double shown = -1;
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    std::future_status st;
+    {
+      py::gil_scoped_release release;
+      st = done.wait_for(std::chrono::milliseconds(100));
+    }
+    if (PyErr_CheckSignals() != 0) {
+      cancel->store(true);
+      py::gil_scoped_release release;
+      done.wait();
+      throw py::error_already_set();
+    }
+    const double f = fraction->load();
+    if (!progress.is_none() && f >= 0 && f != shown) {
+      shown = f;
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      py::dict info;
+      info["fraction"] = f;
+      info["elapsed_seconds"] = elapsed;
+      progress(info);
+    }
+    if (st == std::future_status::ready) return done.get();
+  }
+}
+
+app::Request WithScenarioText(app::Request req, const std::optional<std::string>& text) {
+  if (text) req.scenario_text = *text;
+  return req;
+}
+
+// A Python callable `evaluate(points_json: list[str], cancelled) -> list[str]` as the
+// sweep's point evaluator (Dask). Called from the worker thread, with the GIL taken.
+app::PointEvaluator PythonEvaluator(py::object evaluate, const std::atomic<bool>* cancel) {
+  return [evaluate, cancel](const std::vector<app::SweepPoint>& points)
+             -> StatusOr<std::vector<nlohmann::json>> {
+    py::gil_scoped_acquire gil;
+    try {
+      std::vector<std::string> in;
+      for (const auto& p : points) in.push_back(app::PointToJson(p).dump());
+      py::cpp_function cancelled([cancel] { return cancel != nullptr && cancel->load(); });
+      const auto out = evaluate(in, cancelled).cast<std::vector<std::string>>();
+      std::vector<nlohmann::json> docs;
+      for (const auto& o : out) docs.push_back(nlohmann::json::parse(o));
+      if (docs.size() != points.size()) return Status::Internal("the evaluator lost points");
+      return docs;
+    } catch (py::error_already_set& e) {
+      if (cancel != nullptr && cancel->load()) return Status::Cancelled("interrupted");
+      return Status::IoError(std::string("running the points failed: ") + e.what());
+    } catch (const std::exception& e) {
+      return Status::IoError(std::string("running the points failed: ") + e.what());
+    }
+  };
 }
 
 // A loaded mesh: immutable after load; each command runs on a copy (settings resolution
@@ -172,18 +244,47 @@ PYBIND11_MODULE(_core, m) {
       "Loads manifests from a string (for notebooks and tests); no .meshproof.yaml applies.");
   m.def(
       "run",
-      [](const std::vector<std::string>& argv) {
-        meshproof::app::Request req = meshproof::python::ParseOrThrow(argv);
-        meshproof::app::Outcome o;
+      [](const std::vector<std::string>& argv, const std::optional<std::string>& scenario_text,
+         const py::object& progress, const py::object& evaluate) {
+        using namespace meshproof::python;
+        meshproof::app::Request req = WithScenarioText(ParseOrThrow(argv), scenario_text);
+        // The flag RunInterruptibly sets on Ctrl-C; the evaluator (Dask) watches it too.
+        auto cancel = std::make_shared<std::atomic<bool>>(false);
+        if (!evaluate.is_none()) req.evaluator = PythonEvaluator(evaluate, cancel.get());
+        return ToResult(RunInterruptibly(req, progress, cancel));
+      },
+      py::arg("argv"), py::arg("scenario_text") = py::none(), py::arg("progress") = py::none(),
+      py::arg("evaluate") = py::none(),
+      "Runs one command exactly as the `meshproof` binary would (argv without the program "
+      "name): (exit_code, document, output, messages). Raises ValueError on bad usage and "
+      "KeyboardInterrupt when interrupted. `scenario_text` is the scenario for SCENARIO '-'; "
+      "`progress(dict)` sees the fraction done; `evaluate(points, cancelled)` runs sweep "
+      "points elsewhere (Dask).");
+  m.def(
+      "evaluate_points",
+      [](const std::vector<std::string>& argv, const std::vector<std::string>& points,
+         const std::optional<std::string>& scenario_text) {
+        using namespace meshproof;
+        app::Request req = python::WithScenarioText(python::ParseOrThrow(argv), scenario_text);
+        std::vector<app::SweepPoint> in;
+        for (const auto& p : points) {
+          auto point = app::PointFromJson(nlohmann::json::parse(p, nullptr, false));
+          if (!point.ok()) throw std::invalid_argument(point.status().message());
+          in.push_back(std::move(*point));
+        }
+        std::optional<StatusOr<std::vector<nlohmann::json>>> docs;
         {
           py::gil_scoped_release release;
-          o = meshproof::app::Run(req);
+          docs.emplace(app::EvaluatePoints(req, in));
         }
-        return meshproof::python::ToResult(o);
+        if (!docs->ok()) throw std::invalid_argument(docs->status().message());
+        std::vector<std::string> out;
+        for (const auto& d : **docs) out.push_back(d.dump());
+        return out;
       },
-      py::arg("argv"),
-      "Runs one command exactly as the `meshproof` binary would (argv without the program "
-      "name): (exit_code, document, output, messages). Raises ValueError on bad usage.");
+      py::arg("argv"), py::arg("points"), py::arg("scenario_text") = py::none(),
+      "Runs sweep points (JSON, as the sweep's evaluator receives them) on this machine and "
+      "returns each point's document as JSON: what a Dask task runs.");
 
   m.def(
       "main",

@@ -183,6 +183,7 @@ struct Base {
   std::vector<sim::Override> overrides;
   std::optional<sim::LoadedScenario> loaded;
   std::string profile;
+  std::vector<sim::Override> extra;  // what the sweep adds to every point
 };
 
 }  // namespace
@@ -288,20 +289,24 @@ std::vector<SweepPoint> Grid(const std::vector<Axis>& axes) {
   return out;
 }
 
-StatusOr<std::vector<json>> Evaluate(const Request& req, const std::vector<SweepPoint>& points) {
+// Runs points with the sweep's own additions (`extra`, such as its default replications)
+// carried by every point, so an evaluator elsewhere (Dask) runs exactly what runs here.
+StatusOr<std::vector<json>> Evaluate(const Request& req, std::vector<SweepPoint> points,
+                                     const std::vector<sim::Override>& extra) {
+  for (SweepPoint& p : points) p.overrides.insert(p.overrides.begin(), extra.begin(), extra.end());
   if (req.evaluator) return req.evaluator(points);
   return EvaluatePoints(req, points);
 }
 
 // Bisection over the axis (monotone: more of it helps for min, hurts for max).
-Status Search(const Request& req, const Axis& axis, bool min, std::vector<json>* points,
-              json* search) {
+Status Search(const Request& req, const Axis& axis, bool min, const std::vector<sim::Override>& extra,
+              std::vector<json>* points, json* search) {
   const std::size_t n = axis.values.size();
   std::map<std::size_t, bool> meets;
   auto probe = [&](std::size_t i) -> StatusOr<bool> {
     auto it = meets.find(i);
     if (it != meets.end()) return it->second;
-    auto docs = Evaluate(req, Grid({Axis{axis.path, {axis.values[i]}, axis.flag}}));
+    auto docs = Evaluate(req, Grid({Axis{axis.path, {axis.values[i]}, axis.flag}}), extra);
     if (!docs.ok()) return docs.status();
     points->push_back((*docs)[0]);
     return meets[i] = Meets((*docs)[0]);
@@ -474,7 +479,7 @@ std::string SweepText(const json& doc) {
 }
 
 // The base scenario with the sweep's overrides, loaded once for its name, seed and SLOs.
-StatusOr<Base> LoadBase(Request* req, Outcome* failed) {
+StatusOr<Base> LoadBase(const Request* req, Outcome* failed) {
   Base base;
   auto overrides = ScenarioOverrides(*req);
   if (!overrides.ok()) return overrides.status();
@@ -496,7 +501,8 @@ StatusOr<Base> LoadBase(Request* req, Outcome* failed) {
                             o.path == "spec.replications";
   }
   if (!explicit_replications && base.loaded->scenario.replications == 1) {
-    req->replications = 5;
+    base.extra.push_back({"replications", "5", "sweep default (5 replications when the "
+                                               "scenario has 1)"});
     base.loaded->scenario.replications = 5;
   }
   return base;
@@ -539,7 +545,7 @@ Outcome RunSweep(const Request& request) {
   if (searched) {
     doc["varied"].push_back(searched->path);
     json search;
-    Status s = Search(req, *searched, min, &points, &search);
+    Status s = Search(req, *searched, min, base->extra, &points, &search);
     if (!s.ok()) return RunFailed(s);
     std::sort(points.begin(), points.end(), [&](const json& a, const json& b) {
       const std::string& p = searched->path;
@@ -551,7 +557,7 @@ Outcome RunSweep(const Request& request) {
     if (search["best"].is_null()) out.exit_code = kExitFindings;
   } else {
     for (const Axis& a : axes) doc["varied"].push_back(a.path);
-    auto docs = Evaluate(req, Grid(axes));
+    auto docs = Evaluate(req, Grid(axes), base->extra);
     if (!docs.ok()) return RunFailed(docs.status());
     points = std::move(*docs);
     const bool any = std::any_of(points.begin(), points.end(), Meets);

@@ -20,7 +20,8 @@ from ._core import load as _load
 from ._core import run as _run
 
 __all__ = ["LoadError", "Mesh", "__version__", "canary", "diff", "load", "load_string", "metrics_table",
-           "model", "reach", "run", "simulate", "timeline_table", "verify"]
+           "model", "nodes_table", "plot_sweep", "reach", "run", "simulate", "sweep", "sweep_table",
+           "timeline_table", "verify"]
 
 
 def _paths(p) -> list:
@@ -160,37 +161,190 @@ def diff(base, new, profile: Optional[str] = None, namespace: Optional[str] = No
         fail_on_grant=fail_on_grant)))
 
 
+def _default_jobs(jobs):
+    """Threads for a run: what was asked, else all cores, except inside a Dask worker or a
+    process-pool child, where the pool already gives every core work: one thread per task."""
+    if jobs:
+        return jobs
+    try:
+        from distributed import get_worker
+        get_worker()
+        return 1
+    except Exception:  # not in a Dask worker (or Dask is not installed)
+        pass
+    import multiprocessing
+    return 1 if multiprocessing.parent_process() is not None else None
+
+
+def _yaml_value(value) -> str:
+    """An override value as the YAML text --set reads: strings as written (so "250ms" and
+    "{distribution: ...}" work), everything else as JSON (which YAML reads)."""
+    import json
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _scenario(scenario, base_dir):
+    """(SCENARIO argument, scenario text or None, --base-dir or None) for a path, a YAML
+    string or a dict. Text and dicts resolve relative mesh paths against base_dir, default
+    the working directory."""
+    import json
+    if isinstance(scenario, dict):
+        return "-", json.dumps(scenario), os.fspath(base_dir or os.getcwd())
+    if isinstance(scenario, str) and "\n" in scenario:
+        return "-", scenario, os.fspath(base_dir or os.getcwd())
+    return os.fspath(scenario), None, (os.fspath(base_dir) if base_dir else None)
+
+
+def _overrides(overrides) -> list:
+    return [f"{k}={_yaml_value(v)}" for k, v in (overrides or {}).items()]
+
+
+def _progress(progress):
+    return None if progress is None else (lambda info: progress(dict(info)))
+
+
+def _scenario_run(command, scenario, base_dir, progress=None, evaluate=None, **flags):
+    path, text, base = _scenario(scenario, base_dir)
+    argv = [command, path, "-o", "json"] + _flags(base_dir=base, **flags)
+    return _document(_run(argv, scenario_text=text, progress=_progress(progress), evaluate=evaluate))
+
+
 def simulate(scenario, seed=None, replications=None, duration=None, jobs: Optional[int] = None,
              profile: Optional[str] = None, max_memory: Optional[str] = None,
-             force: bool = False) -> dict:
-    """Run a scenario file; the same data as `meshproof simulate -o json`.
+             force: bool = False, overrides: Optional[dict] = None, base_dir=None,
+             progress=None) -> dict:
+    """Run a scenario; the same data as `meshproof simulate -o json`, with `slos` verdicts.
 
-    `duration` is in seconds. Same seed, same result, whatever `jobs` is. Raises ValueError
-    with the scenario's problems (file:line, what was expected) when it cannot run, and
-    when the run does not fit its memory or event budget (`max_memory` such as "4Gi",
-    default half of physical memory; `force` runs past the up-front estimate).
+    `scenario` is a path, a YAML string or a dict (relative `mesh:` paths resolve against
+    `base_dir`, default the file's folder or the working directory). `overrides` changes
+    values before validation, exactly as --set: {"sources[charges].rate": 300,
+    "workloads[shop/cart].replicas": 4}. `duration` is in seconds. Same seed, same result,
+    whatever `jobs` is (default: all cores, one inside a Dask worker). Ctrl-C stops the run
+    within a second (KeyboardInterrupt). `progress(info)` is called with {fraction,
+    elapsed_seconds}. Raises ValueError with the scenario's problems (file:line) when it
+    cannot run, and when the run does not fit its memory or event budget (`max_memory`
+    such as "4Gi"; `force` runs past the up-front estimate).
     """
-    return _document(_run(["simulate", os.fspath(scenario), "-o", "json"] + _flags(
-        seed=seed, replications=replications, duration=_seconds(duration), jobs=jobs or None,
-        profile=profile or None, max_memory=max_memory, force=force)))
+    return _scenario_run("simulate", scenario, base_dir, progress, seed=seed,
+                         replications=replications, duration=_seconds(duration),
+                         jobs=_default_jobs(jobs), profile=profile or None,
+                         max_memory=max_memory, force=force, set=_overrides(overrides))
 
 
 def canary(scenario, seed=None, replications=None, horizon=None, jobs: Optional[int] = None,
            profile: Optional[str] = None, max_memory: Optional[str] = None,
-           force: bool = False) -> dict:
+           force: bool = False, overrides: Optional[dict] = None, base_dir=None,
+           progress=None) -> dict:
     """Predict a Flagger canary rollout; the same data as `meshproof canary -o json`.
 
     Returns the outcome probabilities (promoted / rolledBack / progressing, each with a 95%
     interval), time to decision, failed user and load-test requests, and a typical run's
-    timeline. `horizon` (seconds) overrides the scenario's time limit.
+    timeline. `horizon` (seconds) overrides the scenario's time limit; `scenario`,
+    `overrides`, `base_dir` and `progress` as in simulate().
     """
-    return _document(_run(["canary", os.fspath(scenario), "-o", "json"] + _flags(
-        seed=seed, replications=replications, duration=_seconds(horizon), jobs=jobs or None,
-        profile=profile or None, max_memory=max_memory, force=force)))
+    return _scenario_run("canary", scenario, base_dir, progress, seed=seed,
+                         replications=replications, duration=_seconds(horizon),
+                         jobs=_default_jobs(jobs), profile=profile or None,
+                         max_memory=max_memory, force=force, set=_overrides(overrides))
+
+
+def _vary_flags(vary) -> list:
+    out = []
+    for path, values in (vary or {}).items():
+        if isinstance(values, str):
+            out.append(f"{path}={values}")  # "1:16:1" or "a,b"
+        else:
+            out.append(f"{path}=" + ",".join(_yaml_value(v) for v in values))
+    return out
+
+
+def _search_flag(spec):
+    """find_min/find_max as PATH=FROM:TO[:STEP]: a string, a (path, from, to[, step])
+    tuple or a {path: "from:to[:step]"} dict."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        (path, rng), = spec.items()
+        return f"{path}={rng}" if isinstance(rng, str) else f"{path}=" + ":".join(map(str, rng))
+    path, *rng = spec
+    return f"{path}=" + ":".join(map(str, rng))
+
+
+def _evaluate_points(argv, points, text):
+    """A Dask task: sweep points run on the worker (pickled by reference: the extension's
+    own functions cannot be pickled)."""
+    from ._core import evaluate_points
+    return evaluate_points(argv, points, text)
+
+
+def _dask_evaluator(client, argv, text):
+    """Runs sweep points as Dask tasks, one point per task (its replications inside, one
+    thread), and gathers them in order; results equal the local run's for the same seed."""
+    worker_argv = list(argv)
+
+    def evaluate(points, cancelled):
+        from distributed import wait
+        futures = [client.submit(_evaluate_points, worker_argv, [p], text, pure=False)
+                   for p in points]
+        try:
+            while True:
+                done, pending = wait(futures, timeout=0.2)
+                if not pending:
+                    break
+                if cancelled():
+                    client.cancel(futures)
+                    raise KeyboardInterrupt
+            return [f.result()[0] for f in futures]
+        finally:
+            if cancelled():
+                client.cancel(futures)
+
+    return evaluate
+
+
+def sweep(scenario, vary: Optional[dict] = None, find_min=None, find_max=None,
+          overrides: Optional[dict] = None, seed=None, replications=None, duration=None,
+          jobs: Optional[int] = None, profile: Optional[str] = None,
+          max_memory: Optional[str] = None, force: bool = False, base_dir=None,
+          client=None, progress=None) -> dict:
+    """What-if capacity; the same data as `meshproof sweep -o json`.
+
+    `vary={"sources[readers].rate": [100, 200, 400], "workloads[shop/cart].replicas":
+    "1:8:1"}` runs the grid (the cartesian product); `find_min=("workloads[shop/cart].
+    replicas", 1, 16)` (or find_max) bisects for the smallest (largest) value at which every
+    SLO of the scenario is met. Every point runs the same replications with the same seeds
+    (common random numbers). With a `dask.distributed.Client` as `client`, the points run
+    as tasks on that cluster (one thread each) with the same results as the local run.
+    """
+    path, text, base = _scenario(scenario, base_dir)
+    argv = ["sweep", path, "-o", "json"] + _flags(
+        base_dir=base, seed=seed, replications=replications, duration=_seconds(duration),
+        jobs=_default_jobs(jobs), profile=profile or None, max_memory=max_memory, force=force,
+        set=_overrides(overrides), vary=_vary_flags(vary), find_min=_search_flag(find_min),
+        find_max=_search_flag(find_max))
+    evaluate = None
+    if client is not None:
+        # Each task runs one point's replications on one thread unless jobs was given; the
+        # points carry what the sweep adds (their values, its default replications).
+        worker_argv = ["simulate", path, "--jobs", str(jobs or 1)] + _flags(
+            base_dir=base, seed=seed, replications=replications, duration=_seconds(duration),
+            profile=profile or None, max_memory=max_memory, force=force,
+            set=_overrides(overrides))
+        evaluate = _dask_evaluator(client, worker_argv, text)
+    return _document(_run(argv, scenario_text=text, progress=_progress(progress),
+                          evaluate=evaluate))
 
 
 def _quantity(text: str) -> float:
     return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def _since_start(timestamp: str) -> float:
+    from datetime import datetime, timezone
+    t = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return t.timestamp()
 
 
 def metrics_table(result: dict, windows: bool = False) -> list:
@@ -213,7 +367,8 @@ def metrics_table(result: dict, windows: bool = False) -> list:
                 "direction": it["edge"]["direction"],
                 "side": it["edge"].get("side", ""),
                 "backend": (it.get("backend") or {}).get("name", ""),
-                "timestamp": it["timestamp"],
+                # Seconds from the start of the run (the window's end), not a 1970 date.
+                "time_s": _since_start(it["timestamp"]),
             }
             for m in it["metrics"]:
                 row[m["name"]] = _quantity(m["value"])
@@ -236,3 +391,83 @@ def timeline_table(prediction: dict) -> list:
             row[c["name"] + "_verdict"] = c["verdict"]
         rows.append(row)
     return rows
+
+
+def sweep_table(result: dict) -> list:
+    """sweep() output as rows for pandas: one row per (point, client edge) with the varied
+    values, each SLO's verdict and value (`<slo>`, `<slo>_value`, `<slo>_low`,
+    `<slo>_high`), and the edge's metrics (latencies in seconds, rates as fractions)."""
+    rows = []
+    for p in result["points"]:
+        base = dict(p["values"])
+        for s in p["slos"]:
+            base[s["name"]] = s["verdict"]
+            base[s["name"] + "_value"] = s["value"]
+            low, high = s["ci95"] if s["ci95"] else (None, None)
+            base[s["name"] + "_low"], base[s["name"] + "_high"] = low, high
+        edges = [e for e in p["edges"] if e["side"] == "client"] or [{}]
+        for e in edges:
+            row = dict(base)
+            row.update({k: v for k, v in e.items() if k != "side"})
+            rows.append(row)
+    return rows
+
+
+def nodes_table(result: dict) -> list:
+    """Per-workload rows for pandas from simulate() (with 95% intervals) or sweep() (one
+    row per point and workload, with the varied values): utilisation, mean number in
+    system, mean time in system (s), throughput."""
+    rows = []
+    if "points" in result:
+        for p in result["points"]:
+            for n in p["nodes"]:
+                rows.append({**p["values"], **n})
+        return rows
+    for n in result["nodes"]:
+        r = n["resource"]
+        row = {"workload": f"{r['namespace']}/{r['name']}", "replicas": n["replicas"]}
+        for key, name in (("utilisation", "utilisation"), ("meanInSystem", "meanInSystem"),
+                          ("meanTimeInSystemSeconds", "meanTimeInSystem"),
+                          ("throughput", "throughput")):
+            row[name] = n[key]["mean"]
+            row[name + "_low"], row[name + "_high"] = n[key]["ci95"]
+        rows.append(row)
+    return rows
+
+
+def plot_sweep(result: dict, x: str, y: str, edge: Optional[str] = None, ax=None):
+    """Plot a sweep: metric `y` (an SLO name, or an edge metric such as
+    p99_response_latency on `edge` "from->to", default the first client edge) against the
+    varied value `x`, with its 95% band, the SLO's bound as a line and the found value of a
+    search marked. Returns the matplotlib Axes."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots()
+    pts = sorted(result["points"], key=lambda p: p["values"][x])
+    xs = [p["values"][x] for p in pts]
+    slo = next((s for s in (pts[0]["slos"] if pts else []) if s["name"] == y), None)
+    if slo is not None:
+        vals = [next(s for s in p["slos"] if s["name"] == y) for p in pts]
+        ys = [v["value"] for v in vals]
+        lo = [v["ci95"][0] if v["ci95"] else v["value"] for v in vals]
+        hi = [v["ci95"][1] if v["ci95"] else v["value"] for v in vals]
+        ax.axhline(slo["bound"], color="red", linestyle="--", label=f"SLO {y} ({slo['direction']})")
+        label = f"{y}: {slo['metric']}"
+    else:
+        def pick(p):
+            es = [e for e in p["edges"] if e["side"] == "client" and
+                  (edge is None or f"{e['from']}->{e['to']}" == edge)]
+            return es[0][y] if es else None
+        ys = [pick(p) for p in pts]
+        lo = hi = None
+        label = y if edge is None else f"{edge} {y}"
+    ax.plot(xs, ys, marker="o", label=label)
+    if lo is not None:
+        ax.fill_between(xs, lo, hi, alpha=0.25, label="95% interval")
+    search = result.get("search")
+    if search and search.get("best") is not None and search["path"] == x:
+        ax.axvline(search["best"], color="green", linestyle=":", label=f"found {x} = {search['best']}")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.legend()
+    return ax
