@@ -97,9 +97,11 @@ app::Outcome RunInterruptibly(app::Request req, const py::object& progress,
     }
     if (PyErr_CheckSignals() != 0) {
       cancel->store(true);
-      py::gil_scoped_release release;
-      done.wait();
-      throw py::error_already_set();
+      {
+        py::gil_scoped_release release;
+        done.wait();
+      }
+      throw py::error_already_set();  // with the GIL: it takes Python's pending exception
     }
     const double f = fraction->load();
     if (!progress.is_none() && f >= 0 && f != shown) {

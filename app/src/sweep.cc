@@ -160,6 +160,7 @@ json NodesJson(const sim::SimulationResult& r) {
     const sim::NodeIntervals& v = r.node_metrics[n];
     out.push_back({{"workload", Ref(r.nodes[n].workload)},
                    {"replicas", r.nodes[n].replicas},
+                   {"arrivals", v.arrivals.mean},
                    {"utilisation", v.utilisation.mean},
                    {"meanInSystem", v.mean_in_system.mean},
                    {"meanTimeInSystem", v.mean_time_in_system.mean},

@@ -30,7 +30,7 @@ def test_each_command_has_its_own_help_with_two_examples(meshproof_bin):
 def test_a_flag_the_command_does_not_take_is_exit_2_with_a_hint(meshproof_bin):
     r = run(meshproof_bin, "verify", "--seed", "5", "--jobs", "3", "--fail-on-grant", "--from", "x/y", str(PAYMENTS))
     assert r.returncode == 2
-    assert "verify does not take --seed (simulate, canary take it)" in r.stderr
+    assert "verify does not take --seed (simulate, canary, sweep take it)" in r.stderr
 
 
 def test_output_is_the_format_and_output_file_the_file(meshproof_bin, tmp_path):

@@ -425,9 +425,11 @@ class Replication final : public ReplicationControl {
   std::uint32_t PickMember(std::uint32_t pool_id, Rng& rng) {
     const auto& pool = m_.pools[pool_id];
     const auto n = static_cast<std::uint32_t>(pool.members.size());
-    if (n == 1) return 0;
+    // The draws are taken even from a pool of one, so that the caller's stream advances the
+    // same way whatever the replicas (common random numbers across a sweep).
     switch (pool.balancing) {
       case Balancing::kRoundRobin: {
+        if (n == 1) return 0;
         const std::uint32_t i = rr_[pool_id];
         rr_[pool_id] = i + 1 == n ? 0 : i + 1;
         return i;
@@ -435,6 +437,11 @@ class Replication final : public ReplicationControl {
       case Balancing::kRandom:
         return rng.Below(n);
       case Balancing::kLeastRequest: {
+        if (n == 1) {
+          rng.Bits();
+          rng.Bits();
+          return 0;
+        }
         // Power of two choices (Envoy LEAST_REQUEST): two distinct random members, the one
         // with fewer outstanding requests; ties go to the first draw.
         const std::uint32_t a = rng.Below(n);

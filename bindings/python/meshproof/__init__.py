@@ -190,7 +190,7 @@ def _scenario(scenario, base_dir):
     import json
     if isinstance(scenario, dict):
         return "-", json.dumps(scenario), os.fspath(base_dir or os.getcwd())
-    if isinstance(scenario, str) and "\n" in scenario:
+    if isinstance(scenario, str) and ("\n" in scenario or scenario.lstrip().startswith("{")):
         return "-", scenario, os.fspath(base_dir or os.getcwd())
     return os.fspath(scenario), None, (os.fspath(base_dir) if base_dir else None)
 
