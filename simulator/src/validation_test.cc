@@ -318,5 +318,17 @@ TEST(Validation, JacksonThreeNodesWithLoops) {
   ExpectLittle(r);
 }
 
+// A two-state MMPP: its long-run rate is the time-weighted mean of its rates, and the
+// same mean rate arriving in bursts waits far longer than Poisson arrivals (M/M/1 at
+// rho 0.6: W = 25 ms).
+TEST(Validation, MmppLongRunRateAndBurstierWaiting) {
+  const Runs r = RunCase("mmpp-bursty", 10, 2000);
+  const double rate = (120.0 * 2 + 40.0 * 6) / 8;
+  ExpectMatches(r.Node("node-a", &NodeValues::throughput), rate, 0.03, "long-run rate");
+  const Interval w = ConfidenceInterval(r.Client("node-a", &MetricValues::mean), 0.99);
+  EXPECT_GT(w.low(), 1.5 * (1 / (100 - rate))) << "MMPP W " << w.mean;
+  ExpectLittle(r);
+}
+
 }  // namespace
 }  // namespace meshproof::sim
