@@ -2,9 +2,9 @@
 // (`meshproof sweep --vary` over the readers' rate and bookstore-v1's replicas), as one
 // batch of --jobs workers. The bar: jobs 2 at least 1.8x faster than jobs 1 on two
 // cores (points x replications share one pool, so both cores stay busy to the end).
-#include <benchmark/benchmark.h>
-
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include "meshproof/app/commands.h"
 #include "meshproof/app/run.h"

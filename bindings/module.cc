@@ -125,8 +125,8 @@ app::Request WithScenarioText(app::Request req, const std::optional<std::string>
 // A Python callable `evaluate(points_json: list[str], cancelled) -> list[str]` as the
 // sweep's point evaluator (Dask). Called from the worker thread, with the GIL taken.
 app::PointEvaluator PythonEvaluator(py::object evaluate, const std::atomic<bool>* cancel) {
-  return [evaluate, cancel](const std::vector<app::SweepPoint>& points)
-             -> StatusOr<std::vector<nlohmann::json>> {
+  return [evaluate, cancel](
+             const std::vector<app::SweepPoint>& points) -> StatusOr<std::vector<nlohmann::json>> {
     py::gil_scoped_acquire gil;
     try {
       std::vector<std::string> in;

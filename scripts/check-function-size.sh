@@ -14,6 +14,7 @@ files=(
   cli/main.cc app/src/main.cc
   app/src/codes.cc app/src/commands.cc app/src/help.cc app/src/output.cc
   app/src/render_text.cc app/src/run.cc app/src/run_scenario.cc app/src/settings.cc
+  app/src/sweep.cc simulator/src/overrides.cc simulator/src/slo.cc
 )
 out=$(clang-tidy -p "$build" --quiet --checks='-*,readability-function-size' \
   --config='{CheckOptions: [{key: readability-function-size.LineThreshold, value: 80}]}' \

@@ -18,9 +18,9 @@ namespace {
 const std::vector<std::string> kOutputFlags = {"--output", "--format", "--output-file",
                                                "--quiet",  "--color",  "--help"};
 const std::vector<std::string> kLoadFlags = {"--namespace", "--profile", "--config"};
-const std::vector<std::string> kRunFlags = {
-    "--seed",       "--replications", "--duration", "--jobs",     "--profile",
-    "--max-memory", "--force",        "--set",      "--base-dir"};
+const std::vector<std::string> kRunFlags = {"--seed",  "--replications", "--duration",
+                                            "--jobs",  "--profile",      "--max-memory",
+                                            "--force", "--set",          "--base-dir"};
 
 std::vector<std::string> Join(std::initializer_list<std::vector<std::string>> parts) {
   std::vector<std::string> out;
@@ -220,8 +220,7 @@ Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, 
     r->query.exact_headers = true;
   } else if (flag == "--force") {
     r->force = true;
-  } else if (flag == "--set" || flag == "--vary" || flag == "--find-min" ||
-             flag == "--find-max") {
+  } else if (flag == "--set" || flag == "--vary" || flag == "--find-min" || flag == "--find-max") {
     const auto eq = v.find('=');
     if (eq == std::string::npos || eq == 0) {
       return Usage(flag + " must be PATH=" +

@@ -29,8 +29,9 @@ TEST(CommandLine, AFileNameGivenToOutputIsAUsageErrorWithAHint) {
 TEST(CommandLine, AFlagTheCommandDoesNotTakeIsRefusedNamingWhoTakesIt) {
   auto r = Parse({"verify", "--seed", "5", "mesh"});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("verify does not take --seed (simulate, canary, sweep take it)"),
-            std::string::npos)
+  EXPECT_NE(
+      r.status().message().find("verify does not take --seed (simulate, canary, sweep take it)"),
+      std::string::npos)
       << r.status().message();
   EXPECT_FALSE(Parse({"verify", "--fail-on-grant", "mesh"}).ok());
   EXPECT_FALSE(Parse({"verify", "--from", "x/y", "mesh"}).ok());

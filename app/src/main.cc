@@ -2,6 +2,7 @@
 // binary and `python3 -m meshproof`): parse, run, print or write the result, exit code.
 #include "meshproof/app/main.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -9,8 +10,6 @@
 
 #include <signal.h>
 #include <unistd.h>
-
-#include <atomic>
 
 #include "meshproof/app/commands.h"
 #include "meshproof/app/output.h"

@@ -6,11 +6,11 @@
 
 #include "meshproof/engine/input.h"
 #include "meshproof/engine/render.h"
-#include "meshproof/simulator/slo.h"
 #include "meshproof/simulator/canary.h"
 #include "meshproof/simulator/render.h"
 #include "meshproof/simulator/scenario.h"
 #include "meshproof/simulator/simulation.h"
+#include "meshproof/simulator/slo.h"
 
 namespace meshproof::app {
 namespace {
@@ -39,7 +39,8 @@ StatusOr<std::vector<sim::Override>> ScenarioOverrides(const Request& req) {
     out.push_back({path, v, flag + " " + v});
   };
   if (req.seed) shorthand("--seed", "seed", std::to_string(*req.seed));
-  if (req.replications) shorthand("--replications", "replications", std::to_string(*req.replications));
+  if (req.replications)
+    shorthand("--replications", "replications", std::to_string(*req.replications));
   if (req.duration) {
     shorthand("--duration", req.command == Command::kCanary ? "canary.horizon" : "duration",
               Seconds(*req.duration));
@@ -49,9 +50,8 @@ StatusOr<std::vector<sim::Override>> ScenarioOverrides(const Request& req) {
   for (const sim::Override& o : req.overrides) {
     for (std::size_t i = 0; i < shorthands; ++i) {
       if (norm(o.path) == out[i].path) {
-        return Status::InvalidArgument(out[i].origin.substr(0, out[i].origin.find(' ')) +
-                                       " and " + o.origin +
-                                       " both set the same value: give one");
+        return Status::InvalidArgument(out[i].origin.substr(0, out[i].origin.find(' ')) + " and " +
+                                       o.origin + " both set the same value: give one");
       }
     }
     out.push_back(o);

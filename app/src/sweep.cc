@@ -76,8 +76,8 @@ std::string Format(double v) {
 // FROM:TO[:STEP] as values: integers, numbers, or durations (then written in seconds).
 StatusOr<std::vector<std::string>> Range(const std::vector<std::string>& parts, bool step_required,
                                          const std::string& what) {
-  const bool integer = IsInteger(parts[0]) && IsInteger(parts[1]) &&
-                       (parts.size() < 3 || IsInteger(parts[2]));
+  const bool integer =
+      IsInteger(parts[0]) && IsInteger(parts[1]) && (parts.size() < 3 || IsInteger(parts[2]));
   auto read = [](const std::string& s) -> std::optional<double> {
     if (auto n = Number(s)) return n;
     return sim::ParseDuration(s);  // "10ms"
@@ -205,8 +205,8 @@ StatusOr<SweepPoint> PointFromJson(const json& j) {
     if (!o.is_array() || o.size() != 3 || !o[0].is_string() || !o[1].is_string() ||
         !o[2].is_string())
       return Status::InvalidArgument("not a sweep point override");
-    p.overrides.push_back({o[0].get<std::string>(), o[1].get<std::string>(),
-                           o[2].get<std::string>()});
+    p.overrides.push_back(
+        {o[0].get<std::string>(), o[1].get<std::string>(), o[2].get<std::string>()});
   }
   return p;
 }
@@ -237,8 +237,7 @@ StatusOr<std::vector<json>> EvaluatePoints(const Request& req,
     if (l->prepared.simulator == nullptr) {
       std::string text;
       AddText(l->scenario.diagnostics, l->scenario.scenario_source, true, &text);
-      return Status::InvalidArgument("the point " + p.values.dump() +
-                                     " cannot run:\n" + text);
+      return Status::InvalidArgument("the point " + p.values.dump() + " cannot run:\n" + text);
     }
     sim::SimulationOptions o;
     o.max_memory = req.max_memory;
@@ -300,8 +299,8 @@ StatusOr<std::vector<json>> Evaluate(const Request& req, std::vector<SweepPoint>
 }
 
 // Bisection over the axis (monotone: more of it helps for min, hurts for max).
-Status Search(const Request& req, const Axis& axis, bool min, const std::vector<sim::Override>& extra,
-              std::vector<json>* points, json* search) {
+Status Search(const Request& req, const Axis& axis, bool min,
+              const std::vector<sim::Override>& extra, std::vector<json>* points, json* search) {
   const std::size_t n = axis.values.size();
   std::map<std::size_t, bool> meets;
   auto probe = [&](std::size_t i) -> StatusOr<bool> {
@@ -421,9 +420,9 @@ std::string SweepCsv(const json& doc) {
 
 std::string SweepText(const json& doc) {
   std::ostringstream o;
-  o << "sweep of " << doc["scenario"]["name"].get<std::string>() << ": "
-    << doc["points"].size() << " points x " << doc["replications"] << " replications, seed "
-    << doc["seed"] << " (common random numbers)\n\n";
+  o << "sweep of " << doc["scenario"]["name"].get<std::string>() << ": " << doc["points"].size()
+    << " points x " << doc["replications"] << " replications, seed " << doc["seed"]
+    << " (common random numbers)\n\n";
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> header;
   for (const json& v : doc["varied"]) header.push_back(v.get<std::string>());
@@ -498,12 +497,13 @@ StatusOr<Base> LoadBase(const Request* req, Outcome* failed) {
   // Intervals need replications: a sweep of a one-replication scenario runs 5.
   bool explicit_replications = req->replications.has_value();
   for (const sim::Override& o : req->overrides) {
-    explicit_replications = explicit_replications || o.path == "replications" ||
-                            o.path == "spec.replications";
+    explicit_replications =
+        explicit_replications || o.path == "replications" || o.path == "spec.replications";
   }
   if (!explicit_replications && base.loaded->scenario.replications == 1) {
-    base.extra.push_back({"replications", "5", "sweep default (5 replications when the "
-                                               "scenario has 1)"});
+    base.extra.push_back({"replications", "5",
+                          "sweep default (5 replications when the "
+                          "scenario has 1)"});
     base.loaded->scenario.replications = 5;
   }
   return base;
@@ -538,8 +538,8 @@ Outcome RunSweep(const Request& request) {
   if (searched && sc.slos.empty()) {
     return CannotRun(searched->flag + " needs SLOs to meet: the scenario has no spec.slos");
   }
-  const sim::RenderContext ctx =
-      sim::ContextFor(*base->loaded, req.scenario_text ? "<scenario>" : req.paths[0], base->profile);
+  const sim::RenderContext ctx = sim::ContextFor(
+      *base->loaded, req.scenario_text ? "<scenario>" : req.paths[0], base->profile);
   json doc = sim::RunEnvelope(ctx, sc.seed, sc.replications);
   doc["varied"] = json::array();
   std::vector<json> points;

@@ -211,8 +211,9 @@ std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
     for (int r = 0; r < out.back().replications; ++r) tasks.emplace_back(i, r);
   }
   // Each task running at once gets an equal share of what the kept results leave.
-  const int jobs = batch.jobs > 0 ? batch.jobs
-                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = batch.jobs > 0
+                       ? batch.jobs
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int concurrent = std::max(1, std::min(static_cast<int>(tasks.size()), jobs));
   const std::size_t share =
       (budget > kept ? budget - kept : budget / 2) / static_cast<std::size_t>(concurrent);

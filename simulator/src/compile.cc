@@ -9,12 +9,11 @@
 
 #include "sim_model.h"
 
-#include "meshproof/simulator/slo.h"
-
 #include "meshproof/engine/model_index.h"
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/numeric.h"
 #include "meshproof/simulator/control.h"
+#include "meshproof/simulator/slo.h"
 
 namespace meshproof::sim {
 

@@ -167,8 +167,7 @@ class Applier {
     const Node* kind = dist->Get("distribution");
     if (kind == nullptr || !kind->IsScalar()) return true;  // the validator says what is wrong
     const std::vector<std::string> fields = DistributionFields(kind->value);
-    if (fields.empty() ||
-        std::find(fields.begin(), fields.end(), field) != fields.end()) {
+    if (fields.empty() || std::find(fields.begin(), fields.end(), field) != fields.end()) {
       return true;
     }
     Fail(parent + " is " + kind->value + " (" + Join(fields) + "), which has no `" + field + "`");
@@ -272,8 +271,7 @@ const yaml::Node* ApplyOverrides(const yaml::Node* spec, const std::vector<Overr
     auto parsed = std::make_unique<yaml::ParsedFile>();
     Diagnostics syntax;
     yaml::ParseFile(o.value, files[k], yaml::ParseLimits{}, parsed.get(), &syntax);
-    if (!syntax.empty() || parsed->documents.size() != 1 ||
-        parsed->documents[0].root == nullptr) {
+    if (!syntax.empty() || parsed->documents.size() != 1 || parsed->documents[0].root == nullptr) {
       diags->Report(DiagCode::MP6001, Loc{files[k], 1, 1, ""},
                     o.value.empty() ? "no value after '=' (the value is read as YAML)"
                                     : "the value is not one YAML value: " +

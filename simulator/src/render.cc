@@ -287,8 +287,8 @@ nlohmann::json SlosToJson(const std::vector<SloResult>& slos) {
     j["name"] = r.name;
     j["verdict"] = SloVerdictName(r.verdict);
     j["value"] = r.value ? nlohmann::json(*r.value) : nlohmann::json(nullptr);
-    j["ci95"] = r.ci95 ? nlohmann::json::array({r.ci95->first, r.ci95->second})
-                       : nlohmann::json(nullptr);
+    j["ci95"] =
+        r.ci95 ? nlohmann::json::array({r.ci95->first, r.ci95->second}) : nlohmann::json(nullptr);
     j["bound"] = r.bound;
     j["direction"] = r.is_max ? "max" : "min";
     j["metric"] = r.metric;
@@ -315,10 +315,12 @@ std::string SlosToText(const std::vector<SloResult>& slos) {
     return x.str();
   };
   for (const SloResult& r : slos) {
-    o << "  " << SloVerdictName(r.verdict) << std::string(10 - std::string(SloVerdictName(r.verdict)).size(), ' ')
-      << r.name << ": " << r.metric << " on " << r.edge << " "
+    o << "  " << SloVerdictName(r.verdict)
+      << std::string(10 - std::string(SloVerdictName(r.verdict)).size(), ' ') << r.name << ": "
+      << r.metric << " on " << r.edge << " "
       << (r.value ? show(r.metric, *r.value) : std::string("(no data)"));
-    if (r.ci95) o << " [" << show(r.metric, r.ci95->first) << ", " << show(r.metric, r.ci95->second) << "]";
+    if (r.ci95)
+      o << " [" << show(r.metric, r.ci95->first) << ", " << show(r.metric, r.ci95->second) << "]";
     o << (r.is_max ? " <= " : " >= ") << show(r.metric, r.bound);
     if (!r.note.empty()) o << "  (" << r.note << ")";
     o << "\n";

@@ -270,7 +270,8 @@ class Replication final : public ReplicationControl {
     out.reserve(m.sources.size() + m.nodes.size());
     for (const auto& s : m.sources) out.emplace_back(StreamSeed(seed, "source/" + s.name));
     for (const NodeInfo& n : m.nodes) {
-      out.emplace_back(StreamSeed(seed, "workload/" + n.workload.namespace_ + "/" + n.workload.name));
+      out.emplace_back(
+          StreamSeed(seed, "workload/" + n.workload.namespace_ + "/" + n.workload.name));
     }
     return out;
   }
@@ -605,7 +606,8 @@ class Replication final : public ReplicationControl {
   void StartService(std::uint32_t aid) {
     attempts_[aid].phase = Phase::kInService;
     const std::uint32_t node = m_.replica_node[attempts_[aid].replica];
-    Schedule(now_ + node_service_[node].Sample(NodeRng(node)), kEvServiceDone, aid, attempts_[aid].gen);
+    Schedule(now_ + node_service_[node].Sample(NodeRng(node)), kEvServiceDone, aid,
+             attempts_[aid].gen);
   }
 
   static double PsRate(std::size_t n, std::uint32_t c) {
@@ -851,9 +853,9 @@ class Replication final : public ReplicationControl {
   std::vector<Distribution> node_service_;
   std::vector<double> node_error_;
   std::vector<std::vector<double>> class_cumulative_;  // dynamic splits: current shares
-  std::vector<Rng> streams_;  // see MakeStreams
-  std::vector<std::uint8_t> mmpp_phase_;  // per source: the MMPP state
-  std::vector<double> mmpp_end_;          // per source: when that state ends (< 0: not begun)
+  std::vector<Rng> streams_;                           // see MakeStreams
+  std::vector<std::uint8_t> mmpp_phase_;               // per source: the MMPP state
+  std::vector<double> mmpp_end_;  // per source: when that state ends (< 0: not begun)
   double end_, warmup_, window_;
   std::atomic<double>* progress_;
   std::size_t windows_ = 0;

@@ -517,8 +517,9 @@ bool ParseArrival(Reader& r, const Node* v, const std::string& sub, TrafficSourc
     } else if (x && *x == "constant") {
       s->arrival = ArrivalProcess::kConstant;
     } else {
-      r.Error(v, sub, "expected poisson, constant, {mmpp: ...} or {onOff: ...}, found '" +
-                          (x ? *x : std::string()) + "'");
+      r.Error(v, sub,
+              "expected poisson, constant, {mmpp: ...} or {onOff: ...}, found '" +
+                  (x ? *x : std::string()) + "'");
       return false;
     }
     return true;
@@ -542,37 +543,40 @@ bool ParseArrival(Reader& r, const Node* v, const std::string& sub, TrafficSourc
       }
     }
   };
-  r.Map(v, sub, {"mmpp", "onOff"}, [&](const std::string& key, const Node* m, const std::string& mp) {
-    ++seen;
-    s->arrival = ArrivalProcess::kMmpp;
-    if (key == "mmpp") {
-      r.Map(m, mp, {"rates", "meanDurations"},
-            [&](const std::string& k, const Node* x, const std::string& xp) {
-              pair(x, xp, k == "meanDurations", k == "rates" ? s->mmpp_rates : s->mmpp_durations);
-            });
-      if (m == nullptr || !m->IsMap() || m->Get("rates") == nullptr ||
-          m->Get("meanDurations") == nullptr) {
-        r.Error(m, mp, "mmpp needs `rates: [r0, r1]` and `meanDurations: [t0, t1]`");
-        ok = false;
-      }
-      return;
-    }
-    r.Map(m, mp, {"rate", "meanOn", "meanOff"},
-          [&](const std::string& k, const Node* x, const std::string& xp) {
-            std::optional<double> d = k == "rate" ? r.Number(x, xp, "a rate in requests per second", 0, 1e9)
-                                                  : r.Duration(x, xp, false);
-            if (!d) ok = false;
-            if (d && k == "rate") s->mmpp_rates[0] = *d;
-            if (d && k == "meanOn") s->mmpp_durations[0] = *d;
-            if (d && k == "meanOff") s->mmpp_durations[1] = *d;
-          });
-    s->mmpp_rates[1] = 0;
-    if (m == nullptr || !m->IsMap() || m->Get("rate") == nullptr || m->Get("meanOn") == nullptr ||
-        m->Get("meanOff") == nullptr) {
-      r.Error(m, mp, "onOff needs `rate:`, `meanOn:` and `meanOff:`");
-      ok = false;
-    }
-  });
+  r.Map(v, sub, {"mmpp", "onOff"},
+        [&](const std::string& key, const Node* m, const std::string& mp) {
+          ++seen;
+          s->arrival = ArrivalProcess::kMmpp;
+          if (key == "mmpp") {
+            r.Map(m, mp, {"rates", "meanDurations"},
+                  [&](const std::string& k, const Node* x, const std::string& xp) {
+                    pair(x, xp, k == "meanDurations",
+                         k == "rates" ? s->mmpp_rates : s->mmpp_durations);
+                  });
+            if (m == nullptr || !m->IsMap() || m->Get("rates") == nullptr ||
+                m->Get("meanDurations") == nullptr) {
+              r.Error(m, mp, "mmpp needs `rates: [r0, r1]` and `meanDurations: [t0, t1]`");
+              ok = false;
+            }
+            return;
+          }
+          r.Map(m, mp, {"rate", "meanOn", "meanOff"},
+                [&](const std::string& k, const Node* x, const std::string& xp) {
+                  std::optional<double> d =
+                      k == "rate" ? r.Number(x, xp, "a rate in requests per second", 0, 1e9)
+                                  : r.Duration(x, xp, false);
+                  if (!d) ok = false;
+                  if (d && k == "rate") s->mmpp_rates[0] = *d;
+                  if (d && k == "meanOn") s->mmpp_durations[0] = *d;
+                  if (d && k == "meanOff") s->mmpp_durations[1] = *d;
+                });
+          s->mmpp_rates[1] = 0;
+          if (m == nullptr || !m->IsMap() || m->Get("rate") == nullptr ||
+              m->Get("meanOn") == nullptr || m->Get("meanOff") == nullptr) {
+            r.Error(m, mp, "onOff needs `rate:`, `meanOn:` and `meanOff:`");
+            ok = false;
+          }
+        });
   if (seen != 1 && v != nullptr && v->IsMap()) {
     r.Error(v, sub, "give exactly one of `mmpp:` or `onOff:`");
     ok = false;
@@ -597,7 +601,8 @@ void CompleteSource(Reader& r, const Node* n, const std::string& path, std::opti
   }
   if (s->arrival == ArrivalProcess::kMmpp) {
     if (rate || !s->schedule.empty()) {
-      r.Error(n, path, "a bursty (mmpp/onOff) arrival sets its own rates: drop `rate:`/`schedule:`");
+      r.Error(n, path,
+              "a bursty (mmpp/onOff) arrival sets its own rates: drop `rate:`/`schedule:`");
       *ok = false;
     }
     rate.reset();
@@ -841,11 +846,11 @@ std::vector<double> LatencyBucketsMs(const std::string& layout) {
 }
 
 const std::vector<std::string>& SloMetrics() {
-  static const std::vector<std::string> kMetrics = {
-      "p99_response_latency", "p90_response_latency", "p50_response_latency",
-      "mean_response_latency", "success_rate",        "error_rate",
-      "requests_per_second",  "success_count",        "failure_count",
-      "denied_count"};
+  static const std::vector<std::string> kMetrics = {"p99_response_latency", "p90_response_latency",
+                                                    "p50_response_latency", "mean_response_latency",
+                                                    "success_rate",         "error_rate",
+                                                    "requests_per_second",  "success_count",
+                                                    "failure_count",        "denied_count"};
   return kMetrics;
 }
 
@@ -1004,9 +1009,10 @@ bool ParseSloEdge(Reader& r, const Node* v, const std::string& sub, Slo* slo) {
   bool ok = true;
   r.Map(v, sub, {"from", "to", "workload"},
         [&](const std::string& k, const Node* x, const std::string& xp) {
-          auto ref = r.Ref(x, xp, k == "from"   ? "a calling identity (ServiceAccount)"
-                                  : k == "to" ? "a Service"
-                                              : "a workload");
+          auto ref = r.Ref(x, xp,
+                           k == "from" ? "a calling identity (ServiceAccount)"
+                           : k == "to" ? "a Service"
+                                       : "a workload");
           if (!ref) ok = false;
           (k == "from" ? slo->from : k == "to" ? slo->to : slo->workload) = ref.value_or("");
         });
@@ -1082,40 +1088,39 @@ std::optional<Slo> ParseSlo(Reader& r, const Node* n, const std::string& path) {
 }
 
 void ParseSpec(Reader& r, const Node* spec, const std::string& dir, Scenario* sc) {
-  r.Map(spec, "spec",
-        {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
-         "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary",
-         "slos"},
-        [&](const std::string& key, const Node* v, const std::string& sub) {
-          if (key == "mesh") {
-            ParseMesh(r, v, sub, dir, sc);
-          } else if (key == "defaults") {
-            std::string unused;
-            r.ParseBehaviour(v, sub, &sc->defaults, true, &unused);
-          } else if (key == "sources") {
-            r.List(v, sub,
-                   [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, sc); });
-          } else if (key == "workloads") {
-            ParseWorkloads(r, v, sub, sc);
-          } else if (key == "canary") {
-            ParseCanary(r, v, sub, sc);
-          } else if (key == "routes") {
-            r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, sc); });
-          } else if (key == "slos") {
-            std::set<std::string> names;
-            r.List(v, sub, [&](const Node* p, const std::string& pp) {
-              if (auto slo = ParseSlo(r, p, pp)) {
-                if (!names.insert(slo->name).second) {
-                  r.Error(p, pp, "SLO '" + slo->name + "' is defined twice");
-                } else {
-                  sc->slos.push_back(std::move(*slo));
-                }
+  r.Map(
+      spec, "spec",
+      {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
+       "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary", "slos"},
+      [&](const std::string& key, const Node* v, const std::string& sub) {
+        if (key == "mesh") {
+          ParseMesh(r, v, sub, dir, sc);
+        } else if (key == "defaults") {
+          std::string unused;
+          r.ParseBehaviour(v, sub, &sc->defaults, true, &unused);
+        } else if (key == "sources") {
+          r.List(v, sub, [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, sc); });
+        } else if (key == "workloads") {
+          ParseWorkloads(r, v, sub, sc);
+        } else if (key == "canary") {
+          ParseCanary(r, v, sub, sc);
+        } else if (key == "routes") {
+          r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, sc); });
+        } else if (key == "slos") {
+          std::set<std::string> names;
+          r.List(v, sub, [&](const Node* p, const std::string& pp) {
+            if (auto slo = ParseSlo(r, p, pp)) {
+              if (!names.insert(slo->name).second) {
+                r.Error(p, pp, "SLO '" + slo->name + "' is defined twice");
+              } else {
+                sc->slos.push_back(std::move(*slo));
               }
-            });
-          } else {
-            ParseRunSetting(r, key, v, sub, sc);
-          }
-        });
+            }
+          });
+        } else {
+          ParseRunSetting(r, key, v, sub, sc);
+        }
+      });
   if (!spec->IsMap() || spec->Get("mesh") == nullptr) {
     r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
   }

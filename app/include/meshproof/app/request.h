@@ -91,7 +91,7 @@ struct Request {
   /// simulate/canary/sweep: --set PATH=VALUE in order (sim::Override); --seed,
   /// --replications and --duration are shorthands added by the app layer.
   std::vector<sim::Override> overrides;
-  std::vector<std::string> vary;  // sweep: --vary PATH=SPEC as written
+  std::vector<std::string> vary;   // sweep: --vary PATH=SPEC as written
   std::string find_min, find_max;  // sweep: PATH=FROM:TO[:STEP] as written
   /// The scenario as text (Python passes a YAML string or a dict) instead of paths[0];
   /// base_dir resolves its relative mesh paths (default: the working directory).
@@ -108,7 +108,7 @@ struct Request {
 inline constexpr int kExitClean = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitCannotRun = 2;
-inline constexpr int kExitUnknown = 3;  // query: the solver could not decide
+inline constexpr int kExitUnknown = 3;        // query: the solver could not decide
 inline constexpr int kExitInterrupted = 130;  // SIGINT (128 + 2), as shells report it
 
 struct Outcome {

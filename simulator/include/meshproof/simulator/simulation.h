@@ -201,8 +201,7 @@ class Simulator {
   /// shift the draws of any other, and points of a sweep differ only by what they change.
   ReplicationResult RunReplication(std::uint64_t seed, double duration,
                                    std::atomic<double>* progress = nullptr,
-                                   Controller* controller = nullptr,
-                                   std::size_t memory_budget = 0,
+                                   Controller* controller = nullptr, std::size_t memory_budget = 0,
                                    const std::atomic<bool>* cancel = nullptr) const;
 
   /// All replications (scenario values unless overridden), in parallel, aggregated. When

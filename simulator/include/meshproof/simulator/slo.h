@@ -28,8 +28,8 @@ struct SloResult {
   std::string name, metric;
   std::string edge;  // "ns/sa -> ns/service" or "ns/workload"
   SloVerdict verdict = SloVerdict::kUncertain;
-  std::optional<double> value;                     // mean over replications with data
-  std::optional<std::pair<double, double>> ci95;   // none with one replication
+  std::optional<double> value;                    // mean over replications with data
+  std::optional<std::pair<double, double>> ci95;  // none with one replication
   double bound = 0;
   bool is_max = true;
   std::string note;  // why the verdict is what it is when that is not plain
