@@ -164,6 +164,51 @@ Status SetQueryFlag(const std::string& flag, const std::string& v, Request* r) {
   return Status::Ok();
 }
 
+// --fail-on: SLO verdicts for simulate and sweep, finding severities elsewhere.
+Status SetFailOn(const CommandSpec& c, const std::string& v, Request* r) {
+  if (c.command == Command::kSimulate || c.command == Command::kSweep) {
+    if (v != "violated" && v != "uncertain" && v != "never") {
+      return Usage("--fail-on for " + std::string(c.name) +
+                   " must be violated, uncertain or never (SLO verdicts), not '" + v + "'");
+    }
+  } else if (v != "never" && !ParseSeverity(v)) {
+    return Usage("--fail-on must be error, warning, info or never, not '" + v + "'");
+  }
+  r->fail_on = v;
+  return Status::Ok();
+}
+
+// The what-if flags: scenario overrides, sweep axes and searches, where mesh paths resolve
+// and which Dask scheduler runs the points.
+Status SetWhatIfFlag(const std::string& flag, const std::string& v, Request* r) {
+  if (flag == "--base-dir") {
+    if (v.empty()) return Usage("--base-dir needs a folder");
+    r->base_dir = v;
+    return Status::Ok();
+  }
+  if (flag == "--dask") {
+    r->dask = v;
+    return Status::Ok();
+  }
+  const auto eq = v.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Usage(flag + " must be PATH=" +
+                 (flag == "--set"    ? "VALUE"
+                  : flag == "--vary" ? "V1,V2,... or PATH=FROM:TO:STEP"
+                                     : "FROM:TO[:STEP]") +
+                 ", not '" + v + "'");
+  }
+  if (flag == "--set") r->overrides.push_back({v.substr(0, eq), v.substr(eq + 1), "--set " + v});
+  if (flag == "--vary") r->vary.push_back(v);
+  if (flag == "--find-min" || flag == "--find-max") {
+    if (!r->find_min.empty() || !r->find_max.empty()) {
+      return Usage("give one --find-min or --find-max");
+    }
+    (flag == "--find-min" ? r->find_min : r->find_max) = v;
+  }
+  return Status::Ok();
+}
+
 // Applies one flag with its value (empty for switches) to `r`.
 Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, Request* r) {
   const std::string flag = f.name;
@@ -186,18 +231,8 @@ Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, 
       return Usage("--profile must be " + ProfileNameList() + ", not '" + v + "'");
     }
     r->profile = v;
-  } else if (flag == "--fail-on" &&
-             (c.command == Command::kSimulate || c.command == Command::kSweep)) {
-    if (v != "violated" && v != "uncertain" && v != "never") {
-      return Usage("--fail-on for " + std::string(c.name) +
-                   " must be violated, uncertain or never (SLO verdicts), not '" + v + "'");
-    }
-    r->fail_on = v;
   } else if (flag == "--fail-on") {
-    if (v != "never" && !ParseSeverity(v)) {
-      return Usage("--fail-on must be error, warning, info or never, not '" + v + "'");
-    }
-    r->fail_on = v;
+    return SetFailOn(c, v, r);
   } else if (flag == "--suppress") {
     if (auto sup = Suppression::Parse(v); !sup.ok()) return sup.status();
     r->suppress.push_back(v);
@@ -220,27 +255,9 @@ Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, 
     r->query.exact_headers = true;
   } else if (flag == "--force") {
     r->force = true;
-  } else if (flag == "--set" || flag == "--vary" || flag == "--find-min" || flag == "--find-max") {
-    const auto eq = v.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return Usage(flag + " must be PATH=" +
-                   (flag == "--set"    ? "VALUE"
-                    : flag == "--vary" ? "V1,V2,... or PATH=FROM:TO:STEP"
-                                       : "FROM:TO[:STEP]") +
-                   ", not '" + v + "'");
-    }
-    if (flag == "--set") r->overrides.push_back({v.substr(0, eq), v.substr(eq + 1), "--set " + v});
-    if (flag == "--vary") r->vary.push_back(v);
-    if (flag == "--find-min" || flag == "--find-max") {
-      if (!r->find_min.empty() || !r->find_max.empty())
-        return Usage("give one --find-min or --find-max");
-      (flag == "--find-min" ? r->find_min : r->find_max) = v;
-    }
-  } else if (flag == "--base-dir") {
-    if (v.empty()) return Usage("--base-dir needs a folder");
-    r->base_dir = v;
-  } else if (flag == "--dask") {
-    r->dask = v;
+  } else if (flag == "--set" || flag == "--vary" || flag == "--find-min" || flag == "--find-max" ||
+             flag == "--base-dir" || flag == "--dask") {
+    return SetWhatIfFlag(flag, v, r);
   } else if (flag == "--seed" || flag == "--replications" || flag == "--duration" ||
              flag == "--jobs" || flag == "--max-memory") {
     return SetRunFlag(flag, v, r);
@@ -445,8 +462,11 @@ const std::vector<FlagSpec>& AllFlags() {
   return kFlags;
 }
 
-const std::vector<CommandSpec>& AllCommands() {
-  static const std::vector<CommandSpec> kCommands = {
+namespace {
+
+// The commands over manifests: what the policy allows and what a change does.
+std::vector<CommandSpec> PolicyCommands() {
+  return {
       {Command::kVerify,
        "verify",
        "PATH...",
@@ -492,6 +512,12 @@ const std::vector<CommandSpec>& AllCommands() {
        {"text", "json", "markdown", "sarif"},
        {"meshproof diff base/ new/ -o markdown",
         "meshproof diff --git origin/main deploy/ --fail-on-grant"}},
+  };
+}
+
+// The commands over scenarios, and the helpers.
+std::vector<CommandSpec> RunAndHelperCommands() {
+  return {
       {Command::kSimulate,
        "simulate",
        "SCENARIO",
@@ -532,6 +558,16 @@ const std::vector<CommandSpec>& AllCommands() {
        {"source <(meshproof completion bash)",
         "meshproof completion fish > ~/.config/fish/completions/meshproof.fish"}},
   };
+}
+
+}  // namespace
+
+const std::vector<CommandSpec>& AllCommands() {
+  static const std::vector<CommandSpec> kCommands = [] {
+    std::vector<CommandSpec> all = PolicyCommands();
+    for (auto& c : RunAndHelperCommands()) all.push_back(std::move(c));
+    return all;
+  }();
   return kCommands;
 }
 

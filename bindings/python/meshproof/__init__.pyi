@@ -1,5 +1,5 @@
 import os
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
 __version__: str
 
@@ -42,13 +42,30 @@ def model(paths: _Paths, **flags: Any) -> dict[str, Any]: ...
 def diff(base: _Paths, new: _Paths, profile: Optional[str] = None, namespace: Optional[str] = None,
          config: Optional[_Path] = None, solver_timeout_ms: Optional[int] = None,
          fail_on_grant: bool = False) -> dict[str, Any]: ...
-def simulate(scenario: _Path, seed: Optional[int] = None, replications: Optional[int] = None,
+_Scenario = Union[_Path, str, dict[str, Any]]
+_Progress = Optional[Callable[[dict[str, float]], None]]
+
+def simulate(scenario: _Scenario, seed: Optional[int] = None, replications: Optional[int] = None,
              duration: Optional[float] = None, jobs: Optional[int] = None,
              profile: Optional[str] = None, max_memory: Optional[str] = None,
-             force: bool = False) -> dict[str, Any]: ...
+             force: bool = False, overrides: Optional[dict[str, Any]] = None,
+             base_dir: Optional[_Path] = None, progress: _Progress = None) -> dict[str, Any]: ...
 def metrics_table(result: dict[str, Any], windows: bool = False) -> list[dict[str, Any]]: ...
-def canary(scenario: _Path, seed: Optional[int] = None, replications: Optional[int] = None,
+def canary(scenario: _Scenario, seed: Optional[int] = None, replications: Optional[int] = None,
            horizon: Optional[float] = None, jobs: Optional[int] = None,
            profile: Optional[str] = None, max_memory: Optional[str] = None,
-           force: bool = False) -> dict[str, Any]: ...
+           force: bool = False, overrides: Optional[dict[str, Any]] = None,
+           base_dir: Optional[_Path] = None, progress: _Progress = None) -> dict[str, Any]: ...
 def timeline_table(prediction: dict[str, Any]) -> list[dict[str, Any]]: ...
+_Search = Union[str, tuple[Any, ...], dict[str, Any], None]
+def sweep(scenario: _Scenario, vary: Optional[dict[str, Any]] = None, find_min: _Search = None,
+          find_max: _Search = None, overrides: Optional[dict[str, Any]] = None,
+          seed: Optional[int] = None, replications: Optional[int] = None,
+          duration: Optional[float] = None, jobs: Optional[int] = None,
+          profile: Optional[str] = None, max_memory: Optional[str] = None, force: bool = False,
+          base_dir: Optional[_Path] = None, client: Any = None,
+          progress: _Progress = None) -> dict[str, Any]: ...
+def sweep_table(result: dict[str, Any]) -> list[dict[str, Any]]: ...
+def nodes_table(result: dict[str, Any]) -> list[dict[str, Any]]: ...
+def plot_sweep(result: dict[str, Any], x: str, y: str, edge: Optional[str] = None,
+               ax: Any = None) -> Any: ...
