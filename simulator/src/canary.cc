@@ -21,8 +21,10 @@ Proportion Wilson(double k, double n) {
   const double denom = 1 + z * z / n;
   const double centre = (p.p + z * z / (2 * n)) / denom;
   const double half = z * std::sqrt(p.p * (1 - p.p) / n + z * z / (4 * n * n)) / denom;
-  p.low = std::max(0.0, centre - half);
-  p.high = std::min(1.0, centre + half);
+  // The bounds are exact at the ends (0 of n has low 0, n of n high 1; the formula leaves
+  // rounding residue such as 3.5e-18) and always contain the estimate.
+  p.low = k <= 0 ? 0.0 : std::clamp(centre - half, 0.0, p.p);
+  p.high = k >= n ? 1.0 : std::clamp(centre + half, p.p, 1.0);
   return p;
 }
 
@@ -141,6 +143,17 @@ CanaryPrediction PredictCanary(const PreparedCanary& p, const SimulationOptions&
   out.failed_user_requests = SpreadOf(failed_user);
   out.failed_load_requests = SpreadOf(failed_load);
   out.user_requests = SpreadOf(users);
+  std::vector<double> denied_after;
+  double after_total = 0, after_denied = 0;
+  for (const CanaryRun& r : out.runs) {
+    if (r.outcome != CanaryRun::Outcome::kPromoted) continue;
+    denied_after.push_back(r.after_promotion_denied);
+    after_total += r.after_promotion_requests;
+    after_denied += r.after_promotion_denied;
+  }
+  out.after_promotion.runs = denied_after.size();
+  out.after_promotion.denied_share = after_total > 0 ? after_denied / after_total : 0;
+  out.after_promotion.denied_user_requests = SpreadOf(denied_after);
   // The typical run: the most likely outcome, decided closest to that outcome's median.
   CanaryRun::Outcome mode = CanaryRun::Outcome::kPromoted;
   if (rolled > promoted && rolled >= progressing) mode = CanaryRun::Outcome::kRolledBack;

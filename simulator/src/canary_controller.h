@@ -61,8 +61,11 @@ class CanaryController final : public Controller {
     weights[p_.primary_backend] = sm_.primary_weight();
     control.SetSplitWeights(p_.split, weights);
     if (!was_updated && sm_.primary_updated()) {
-      // Promote: the primary rolls out the canary's spec (its identity stays the old one).
+      // Promote: the primary rolls out the canary's pod template, behaviour and
+      // ServiceAccount: from now on access policy is decided for the canary's identity.
       control.SetNodeBehaviour(p_.primary_node, canary_service_, canary_error_);
+      control.AdoptIdentity(p_.primary_node);
+      run_.promotion_time = now;
     }
     if (p_.load_tester_source) {
       // Rollout webhooks run from the first analysis tick on, until the decision.
@@ -76,7 +79,9 @@ class CanaryController final : public Controller {
       run_.outcome = sm_.phase() == CanaryPhase::kSucceeded ? CanaryRun::Outcome::kPromoted
                                                             : CanaryRun::Outcome::kRolledBack;
       run_.decision_time = now;
-      control.Stop();
+      // A promoted run goes on to the horizon: what the promoted primary does to user
+      // traffic afterwards is part of the prediction (afterPromotion).
+      if (run_.outcome != CanaryRun::Outcome::kPromoted) control.Stop();
       return;
     }
     next_tick_ = now + p_.spec.interval;
@@ -84,13 +89,18 @@ class CanaryController final : public Controller {
   }
 
   void OnServerResponse(std::size_t, double time, double latency, int status) override {
-    window_.Add(time, latency, status >= 500 || status == 403);
+    window_.Add(time, latency, status);
   }
 
   void OnSourceRequestDone(std::size_t source, double, int status) override {
+    const bool load = p_.load_tester_source && source == *p_.load_tester_source;
+    if (run_.promotion_time && !load) {
+      ++run_.after_promotion_requests;
+      if (status == 403) ++run_.after_promotion_denied;
+    }
     if (decided_) return;
     const bool failed = status >= 400;
-    if (p_.load_tester_source && source == *p_.load_tester_source) {
+    if (load) {
       ++run_.load_requests;
       if (failed) ++run_.failed_load_requests;
     } else {
@@ -118,7 +128,9 @@ class CanaryController final : public Controller {
   MetricReading Measure(const CanaryMetric& m, double now) const {
     std::uint64_t total = 0, failed = 0;
     std::vector<std::uint64_t> buckets;
-    window_.Sum(now, m.interval, &total, &failed, &buckets);
+    window_.Sum(now, m.interval,
+                Window::View{m.denials == DenialVisibility::kRecorded, m.fails_5xx, m.fails_403},
+                &total, &failed, &buckets);
     MetricReading r;
     if (total == 0) return r;  // 0/0: NaN, "no values found"
     const double n = static_cast<double>(total);

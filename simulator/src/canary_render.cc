@@ -42,6 +42,13 @@ json CanaryToJson(const CanaryPrediction& p, const RenderContext& ctx) {
     if (m.min) x["min"] = *m.min;
     if (m.max) x["max"] = *m.max;
     if (!m.template_name.empty()) x["templateRef"] = m.template_name;
+    // What the query sees of a policy denial, and which codes it counts as failures.
+    x["deniedRequests"] =
+        m.denials == DenialVisibility::kRecorded ? "recorded as 403" : "not recorded";
+    json codes = json::array();
+    if (m.fails_5xx) codes.push_back("5xx");
+    if (m.fails_403) codes.push_back("403");
+    x["failureCodes"] = codes;
     metrics.push_back(x);
   }
   out["canary"] = {{"namespace", c.namespace_},
@@ -65,6 +72,14 @@ json CanaryToJson(const CanaryPrediction& p, const RenderContext& ctx) {
   out["userRequests"] = SpreadJson(p.user_requests);
   out["failedUserRequests"] = SpreadJson(p.failed_user_requests);
   out["failedLoadTestRequests"] = SpreadJson(p.failed_load_requests);
+  if (p.after_promotion.runs > 0) {
+    out["afterPromotion"] = {
+        {"runs", p.after_promotion.runs},
+        {"deniedShare", p.after_promotion.denied_share},
+        {"deniedUserRequests", SpreadJson(p.after_promotion.denied_user_requests)}};
+  } else {
+    out["afterPromotion"] = nullptr;
+  }
   const CanaryRun& t = p.runs[p.typical];
   json timeline = json::array();
   json events = json::array();
@@ -123,6 +138,15 @@ std::string CanaryToText(const CanaryPrediction& p, const RenderContext& ctx) {
     std::snprintf(buf, sizeof buf,
                   "failed load-test requests: mean %.1f, p95 %.0f (load tester %.0f req/s)\n",
                   p.failed_load_requests.mean, p.failed_load_requests.p95, p.load_test_rate);
+    os << buf;
+  }
+  if (p.after_promotion.runs > 0 && p.after_promotion.denied_share > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "after promotion: %.1f%% of user requests denied by access policy (mean %.1f "
+                  "per run to the horizon, over %zu promoted runs): the primary now runs as the "
+                  "canary's identity\n",
+                  p.after_promotion.denied_share * 100, p.after_promotion.denied_user_requests.mean,
+                  p.after_promotion.runs);
     os << buf;
   }
   const CanaryRun& t = p.runs[p.typical];

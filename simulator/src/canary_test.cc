@@ -158,27 +158,107 @@ TEST(Canary, SuccessRateCheckFailsAsTheBinomialSays) {
   ExpectShare(p->result.rolled_back, 1 - std::pow(0.998, 60), 1000, "P(check fails)");
 }
 
-TEST(Canary, ACanaryDeniedByAccessPolicyFailsEveryRequestAndTheSuccessRateCheck) {
-  // The new revision runs as test/podinfo-v2, which no TrafficTarget opens to the frontend.
-  auto p = Predict(
-      Mesh(CanaryYaml("    interval: 30s\n    threshold: 2\n    maxWeight: 50\n    stepWeight: 10\n"
-                      "    metrics: [{name: request-success-rate, thresholdRange: {min: 99}, "
-                      "interval: 1m}]\n"),
-           "podinfo-v2"),
-      R"(  sources: [{from: test/frontend, to: test/podinfo, port: 9898, rate: 50}]
+// The new revision runs as test/podinfo-v2, which no TrafficTarget opens to the frontend.
+std::unique_ptr<Prediction> PredictDenied(const std::string& provider,
+                                          const std::string& metrics =
+                                              "[{name: request-success-rate, thresholdRange: "
+                                              "{min: 99}, interval: 1m}]",
+                                          const std::string& extra_manifests = "") {
+  std::string canary = CanaryYaml(
+      "    interval: 30s\n    threshold: 2\n    maxWeight: 50\n    stepWeight: 10\n"
+      "    metrics: " +
+      metrics + "\n");
+  canary.replace(canary.find("provider: osm"), 13, "provider: " + provider);
+  return Predict(Mesh(canary + extra_manifests, "podinfo-v2"),
+                 R"(  sources: [{from: test/frontend, to: test/podinfo, port: 9898, rate: 50}]
   canary:
     detection: immediate
     loadTester: false
     primary: {serviceAccount: podinfo}
 )",
-      20);
+                 20);
+}
+
+// Linkerd (linkerd2-proxy linkerd/app/inbound/src/http/router.rs: the policy layer sits
+// outside the metrics stack) and OSM (network RBAC before the HTTP stats filter) never
+// record the denied requests: the canary has no data, a failed check, then a rollback.
+TEST(Canary, DeniedCanaryHasNoDataUnderLinkerdAndOsmAndRollsBack) {
+  for (const std::string provider : {"linkerd", "osm"}) {
+    SCOPED_TRACE(provider);
+    auto p = PredictDenied(provider);
+    ASSERT_TRUE(p->prepared->ok());
+    const CanaryPrediction& r = p->result;
+    EXPECT_EQ(r.rolled_back.p, 1.0);
+    const CanaryRun& t = r.runs[r.typical];
+    EXPECT_EQ(t.timeline[2].checks[0].verdict, "no data");
+    EXPECT_EQ(t.timeline[2].events[0],
+              "Halt advancement no values found for " + provider +
+                  " metric request-success-rate probably podinfo.test is not receiving traffic: "
+                  "running query failed: no values found");
+    // 10% of 50 req/s from t1 (30 s) to the rollback at t4 (120 s): about 450 denied.
+    EXPECT_NEAR(r.failed_user_requests.mean, 450, 60);
+    EXPECT_EQ(r.after_promotion.runs, 0U);
+  }
+}
+
+// smi:* providers get Flagger's Istio observer (observers/factory.go, default case):
+// istio_requests_total{reporter="destination", response_code!~"5.*"} counts a 403 as a
+// success, so Flagger promotes; the promoted primary runs as podinfo-v2 and the access
+// policy then denies every user request.
+TEST(Canary, DeniedCanaryPassesTheIstioObserverIsPromotedAndThenDeniesEveryone) {
+  auto p = PredictDenied("smi:v1alpha3:linkerd");
   ASSERT_TRUE(p->prepared->ok());
   const CanaryPrediction& r = p->result;
-  EXPECT_EQ(r.rolled_back.p, 1.0);
+  EXPECT_EQ(r.promoted.p, 1.0);
   const CanaryRun& t = r.runs[r.typical];
-  EXPECT_EQ(t.timeline[2].events[0], "Halt podinfo.test advancement success rate 0.00% < 99%");
-  // 10% of 50 req/s from t1 (30 s) to the rollback at t4 (120 s): about 450 denied.
-  EXPECT_NEAR(r.failed_user_requests.mean, 450, 60);
+  EXPECT_EQ(t.timeline[2].checks[0].verdict, "pass");
+  EXPECT_EQ(*t.timeline[2].checks[0].value, 100.0);
+  ASSERT_EQ(r.after_promotion.runs, 20U);
+  // All but the requests already on their way when the primary switched identity.
+  EXPECT_GT(r.after_promotion.denied_share, 0.999);
+  EXPECT_GT(r.after_promotion.denied_user_requests.mean, 1000);
+  ASSERT_TRUE(t.promotion_time.has_value());
+}
+
+// A MetricTemplate keeps its own query: over istio_requests_total counting 4xx as
+// failures it sees the recorded 403s and rolls back; over Linkerd's response_total it
+// sees nothing (no data).
+TEST(Canary, TemplatesSeeDenialsAsTheirMetricRecordsThem) {
+  const std::string tmpl = R"(---
+apiVersion: flagger.app/v1beta1
+kind: MetricTemplate
+metadata: {name: error-rate, namespace: test}
+spec:
+  provider: {type: prometheus, address: http://prometheus:9090}
+  query: |
+    100 - sum(rate(istio_requests_total{reporter="destination",
+      destination_workload="{{ target }}", response_code!~"4.*|5.*"}[{{ interval }}]))
+    / sum(rate(istio_requests_total{reporter="destination",
+      destination_workload="{{ target }}"}[{{ interval }}])) * 100
+)";
+  auto istio = PredictDenied("smi:v1alpha3:linkerd",
+                             "[{name: error-rate, templateRef: {name: error-rate}, "
+                             "thresholdRange: {max: 1}, interval: 1m}]",
+                             tmpl);
+  ASSERT_TRUE(istio->prepared->ok());
+  EXPECT_TRUE(istio->prepared->spec.metrics[0].fails_403);
+  EXPECT_EQ(istio->result.rolled_back.p, 1.0);
+  const CanaryRun& t = istio->result.runs[istio->result.typical];
+  EXPECT_EQ(t.timeline[2].checks[0].verdict, "fail");
+
+  std::string linkerd_tmpl = tmpl;
+  for (const std::string from : {"istio_requests_total", "istio_requests_total"}) {
+    linkerd_tmpl.replace(linkerd_tmpl.find(from), from.size(), "response_total");
+  }
+  auto linkerd = PredictDenied("smi:v1alpha3:linkerd",
+                               "[{name: error-rate, templateRef: {name: error-rate}, "
+                               "thresholdRange: {max: 1}, interval: 1m}]",
+                               linkerd_tmpl);
+  ASSERT_TRUE(linkerd->prepared->ok());
+  const CanaryRun& u = linkerd->result.runs[linkerd->result.typical];
+  EXPECT_EQ(u.timeline[2].checks[0].verdict, "no data");
+  EXPECT_EQ(u.timeline[2].events[0],
+            "Halt advancement no values found for custom metric: error-rate: no values found");
 }
 
 TEST(Canary, ALoadTesterRescuesALowTrafficCanaryFromNoData) {

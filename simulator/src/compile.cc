@@ -403,6 +403,11 @@ std::unique_ptr<Simulator> Simulator::Create(const Scenario& scenario, const Rou
   const std::size_t errors_before = diags->Count(Severity::kError);
   const Described described = DescribedWorkloads(m.scenario, *m.index, diags);
   AddNodes(described, &m);
+  for (const auto& [node, as] : control.adoptable_identities) {
+    if (node < m.node_models.size() && as < m.node_models.size()) {
+      m.adoptable[static_cast<std::uint32_t>(node)] = m.node_models[as].identity;
+    }
+  }
   AddCalls(described, &m, diags);
   CheckCallCycles(m, diags);
   AddSources(control, &m, diags);

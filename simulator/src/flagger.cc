@@ -4,7 +4,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+
+#include <re2/re2.h>
 
 #include "meshproof/engine/yaml_tree.h"
 
@@ -43,6 +46,36 @@ std::string Squash(const std::string& q) {
   return out;
 }
 
+struct CodeMatcher {
+  bool negated = false;  // != or !~: the numerator selects non-failures
+  std::string value;     // a regex (=~, !~) or a literal (=, !=)
+};
+
+// The first response_code label matcher of a squashed query.
+std::optional<CodeMatcher> ResponseCodeMatcher(const std::string& q) {
+  const std::string label = "response_code";
+  const auto at = q.find(label);
+  if (at == std::string::npos) return std::nullopt;
+  std::size_t i = at + label.size();
+  CodeMatcher m;
+  bool regex = false;
+  if (q.compare(i, 2, "!~") == 0 || q.compare(i, 2, "=~") == 0 || q.compare(i, 2, "!=") == 0) {
+    m.negated = q[i] == '!';
+    regex = q[i + 1] == '~';
+    i += 2;
+  } else if (q.compare(i, 1, "=") == 0) {
+    i += 1;
+  } else {
+    return std::nullopt;
+  }
+  if (i >= q.size() || q[i] != '"') return std::nullopt;
+  const auto end = q.find('"', i + 1);
+  if (end == std::string::npos) return std::nullopt;
+  m.value = q.substr(i + 1, end - i - 1);
+  if (!regex) m.value = RE2::QuoteMeta(m.value);
+  return m;
+}
+
 // Recognises the PromQL shapes the simulator can answer (docs/reference/canary-and-metrics.md 1.3);
 // the template's label filters are taken to select the canary's inbound traffic.
 std::optional<std::string> ClassifyQuery(const std::string& query, CanaryMetric* m) {
@@ -66,12 +99,24 @@ std::optional<std::string> ClassifyQuery(const std::string& query, CanaryMetric*
   }
   const bool ratio = q.find('/') != std::string::npos && q.find("rate(") != std::string::npos;
   const bool percent = q.find("*100") != std::string::npos;
-  const bool success = q.find("classification!=\"failure\"") != std::string::npos ||
-                       q.find("response_code!~\"5.*\"") != std::string::npos ||
-                       q.find("response_code!~\"5..\"") != std::string::npos;
-  const bool failure = q.find("classification=\"failure\"") != std::string::npos ||
-                       q.find("response_code=~\"5.*\"") != std::string::npos ||
-                       q.find("response_code=~\"5..\"") != std::string::npos;
+  bool success = q.find("classification!=\"failure\"") != std::string::npos;
+  bool failure = q.find("classification=\"failure\"") != std::string::npos;
+  if (auto rc = ResponseCodeMatcher(q)) {
+    // Prometheus label regexes are RE2, fully anchored.
+    RE2 re("^(?:" + rc->value + ")$", RE2::Quiet);
+    if (!re.ok()) return "the response_code matcher '" + rc->value + "' is not a valid regex";
+    const bool m5xx =
+        RE2::FullMatch("500", re) || RE2::FullMatch("503", re) || RE2::FullMatch("504", re);
+    m->fails_5xx = m5xx;
+    m->fails_403 = RE2::FullMatch("403", re);
+    (rc->negated ? success : failure) = true;
+    if (!m5xx && !m->fails_403) {
+      return "the response_code matcher '" + rc->value +
+             "' selects neither 5xx nor 403, the only failures the simulation produces";
+    }
+  }
+  // "100 - <success ratio> * 100" and "1 - <success ratio>" are error rates (and back).
+  if (ratio && (q.rfind("100-", 0) == 0 || q.rfind("1-", 0) == 0)) std::swap(success, failure);
   if (ratio && success) {
     m->query = percent ? MetricQuery::kSuccessRatePercent : MetricQuery::kSuccessRatio;
     return std::nullopt;
@@ -85,7 +130,7 @@ std::optional<std::string> ClassifyQuery(const std::string& query, CanaryMetric*
     m->query = MetricQuery::kRequestRate;
     return std::nullopt;
   }
-  return "only success/error ratios (classification or 5xx response_code), histogram_quantile of a "
+  return "only success/error ratios (classification or response_code), histogram_quantile of a "
          "latency histogram and request rates can be simulated";
 }
 
@@ -114,6 +159,32 @@ bool SmiProvider(const std::string& p) {
 
 }  // namespace
 
+std::optional<DenialVisibility> DenialsSeenByMetric(const std::string& query) {
+  // linkerd2-proxy linkerd/app/inbound/src/http/router.rs: NewHttpPolicy wraps the stack
+  // that records response_total, so a denied request is never counted.
+  if (query.find("response_total") != std::string::npos ||
+      query.find("response_latency_ms") != std::string::npos) {
+    return DenialVisibility::kInvisible;
+  }
+  // OSM pkg/envoy/generator/lds/inmesh.go: the inbound filter chain's network RBAC closes a
+  // denied connection before the HTTP connection manager and its WASM stats filter; the
+  // caller's proxy records a local reply with destination_name "unknown" (wasm.go), which
+  // no destination_name="<target>" selector matches.
+  if (query.find("osm_request") != std::string::npos) return DenialVisibility::kInvisible;
+  // Istio: the destination proxy's RBAC filter answers 403 inside the HTTP filter chain,
+  // after the stats filter has started the request, so istio_requests_total{response_code
+  // ="403"} counts it.
+  if (query.find("istio_request") != std::string::npos) return DenialVisibility::kRecorded;
+  return std::nullopt;
+}
+
+DenialVisibility DenialsSeenByObserver(const std::string& metrics_provider) {
+  if (metrics_provider == "linkerd" || metrics_provider == "osm") {
+    return DenialVisibility::kInvisible;
+  }
+  return DenialVisibility::kRecorded;  // the default (Istio) observer
+}
+
 std::optional<double> ParseGoDuration(const std::string& text) {
   if (text.empty()) return std::nullopt;
   std::size_t i = 0;
@@ -137,6 +208,77 @@ std::optional<double> ParseGoDuration(const std::string& text) {
   // Go's time.Duration is int64 nanoseconds: beyond about 292 years ParseDuration fails.
   if (!std::isfinite(total) || std::fabs(total) > 9.223372036854775807e9) return std::nullopt;
   return total;
+}
+
+std::string GoDurationString(std::int64_t d) {
+  // time.Duration.String: below a second one unit (ns, µs, ms) with a fraction; from a
+  // second on h, m and s with the seconds' fraction, leading zero units left out.
+  if (d == 0) return "0s";
+  const bool neg = d < 0;
+  const std::uint64_t u = neg ? 0 - static_cast<std::uint64_t>(d) : static_cast<std::uint64_t>(d);
+  auto fraction = [](std::uint64_t v, int digits) {  // "int[.frac]" of v / 10^digits
+    std::uint64_t scale = 1;
+    for (int i = 0; i < digits; ++i) scale *= 10;
+    std::string frac = std::to_string(v % scale);
+    frac = std::string(static_cast<std::size_t>(digits) - frac.size(), '0') + frac;
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    return std::to_string(v / scale) + (frac.empty() ? "" : "." + frac);
+  };
+  std::string out;
+  if (u < 1000000000ULL) {
+    if (u < 1000ULL) {
+      out = std::to_string(u) + "ns";
+    } else if (u < 1000000ULL) {
+      out = fraction(u, 3) + "\u00b5s";
+    } else {
+      out = fraction(u, 6) + "ms";
+    }
+  } else {
+    const std::uint64_t hours = u / 3600000000000ULL;
+    const std::uint64_t minutes = u / 60000000000ULL % 60;
+    const std::string secs = fraction(u % 60000000000ULL, 9) + "s";
+    if (hours > 0) {
+      out = std::to_string(hours) + "h" + std::to_string(minutes) + "m" + secs;
+    } else if (minutes > 0) {
+      out = std::to_string(minutes) + "m" + secs;
+    } else {
+      out = secs;
+    }
+  }
+  return neg ? "-" + out : out;
+}
+
+std::string GoFloatString(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  // The shortest %e that reads back: its digits and decimal exponent.
+  char buf[64];
+  for (int prec = 0; prec < 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*e", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  std::string e = buf;
+  const auto epos = e.find('e');
+  const int exp = std::atoi(e.c_str() + epos + 1);
+  std::string digits;
+  for (std::size_t i = 0; i < epos; ++i) {
+    if (std::isdigit(static_cast<unsigned char>(e[i]))) digits += e[i];
+  }
+  const std::string sign = v < 0 ? "-" : "";
+  // %v is strconv.FormatFloat(v, 'g', -1, 64): %e when exp < -4 || exp >= 6 (the
+  // shortest precision decides with 6), so 1e+06 and 1.5e-05.
+  if (exp < -4 || exp >= 6) {
+    std::string mant = digits.substr(0, 1);
+    if (digits.size() > 1) mant += "." + digits.substr(1);
+    char ex[16];
+    std::snprintf(ex, sizeof ex, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
+    return sign + mant + ex;
+  }
+  if (exp < 0) return sign + "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
+  const auto point = static_cast<std::size_t>(exp) + 1;
+  if (digits.size() <= point) return sign + digits + std::string(point - digits.size(), '0');
+  return sign + digits.substr(0, point) + "." + digits.substr(point);
 }
 
 int CanarySpec::Steps() const {
@@ -197,13 +339,18 @@ class CanaryReader {
   CanaryReader(FileId file, const Node* root, const TemplateMap& templates, Diagnostics* diags)
       : file_(file), root_(root), templates_(templates), diags_(diags) {}
 
-  CanarySpec Read(const std::string& default_provider, const std::string& default_namespace) {
+  CanarySpec Read(const std::string& default_provider, const std::string& default_namespace,
+                  const std::string& mesh_provider) {
     CanarySpec c;
     c.namespace_ = Str(At(root_, {"metadata", "namespace"}), default_namespace);
     c.name = Str(At(root_, {"metadata", "name"}));
     c.loc = LocOf(file_, root_, "");
     ref_ = ObjectRef{"Canary", c.namespace_, c.name};
     c.provider = Str(At(root_, {"spec", "provider"}), default_provider);
+    // runBuiltinMetricChecks: the Canary's provider picks the observer, except that a
+    // Linkerd mesh provider always queries Linkerd's metrics.
+    c.metrics_provider = c.provider;
+    if (mesh_provider.find("linkerd") != std::string::npos) c.metrics_provider = "linkerd";
     ReadTargetAndService(&c);
     c.skip_analysis = Str(At(root_, {"spec", "skipAnalysis"})) == "true";
     const Node* a = At(root_, {"spec", "analysis"});
@@ -212,7 +359,7 @@ class CanaryReader {
     CheckRouterSupport(a, c);
     if (const Node* ms = At(a, {"metrics"}); ms != nullptr && ms->IsSeq()) {
       for (std::size_t i = 0; i < ms->children.size(); ++i) {
-        if (auto m = ReadMetric(ms->children[i], i, c.namespace_)) c.metrics.push_back(*m);
+        if (auto m = ReadMetric(ms->children[i], i, c)) c.metrics.push_back(*m);
       }
     }
     ReadWebhooks(a, &c);
@@ -326,7 +473,8 @@ class CanaryReader {
 
   // One analysis metric: a builtin, an inline query or a MetricTemplate; nullopt (after
   // reporting MP7002) when the simulator cannot compute it.
-  std::optional<CanaryMetric> ReadMetric(const Node* mn, std::size_t i, const std::string& ns) {
+  std::optional<CanaryMetric> ReadMetric(const Node* mn, std::size_t i, const CanarySpec& c) {
+    const std::string& ns = c.namespace_;
     const std::string path = "spec.analysis.metrics[" + std::to_string(i) + "]";
     CanaryMetric m;
     m.name = Str(At(mn, {"name"}));
@@ -351,7 +499,9 @@ class CanaryReader {
         query = it->second.query;
       } else {
         query = Str(inline_query);
+        m.inline_query = true;
       }
+      m.denials = DenialsSeenByMetric(query).value_or(DenialsSeenByObserver(c.metrics_provider));
       if (auto why = ClassifyQuery(query, &m)) {
         Report(DiagCode::MP7002, tref != nullptr ? tref : inline_query, path,
                "metric " + m.name + ": the query cannot be simulated: " + *why);
@@ -359,9 +509,11 @@ class CanaryReader {
       }
       if (scalar && !m.max) m.max = scalar;  // templates: scalar threshold is a max
     } else if (m.name == "request-success-rate") {
+      m.denials = DenialsSeenByObserver(c.metrics_provider);
       m.query = MetricQuery::kSuccessRatePercent;
       if (scalar && !m.min) m.min = scalar;  // fail if threshold > value
     } else if (m.name == "request-duration") {
+      m.denials = DenialsSeenByObserver(c.metrics_provider);
       m.query = MetricQuery::kLatencyQuantile;
       m.quantile = 0.99;
       m.latency_unit = 1e-3;
@@ -398,15 +550,16 @@ class CanaryReader {
 }  // namespace
 
 std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::string& default_provider,
-                                      const std::string& default_namespace, Diagnostics* diags) {
+                                      const std::string& default_namespace, Diagnostics* diags,
+                                      const std::string& mesh_provider) {
   std::vector<yaml::ParsedFile> parsed;
   TemplateMap templates;
   std::vector<std::pair<FileId, const Node*>> canaries;
   CollectFlaggerObjects(sources, default_namespace, &parsed, &templates, &canaries);
   std::vector<CanarySpec> out;
   for (const auto& [file, root] : canaries) {
-    out.push_back(
-        CanaryReader(file, root, templates, diags).Read(default_provider, default_namespace));
+    out.push_back(CanaryReader(file, root, templates, diags)
+                      .Read(default_provider, default_namespace, mesh_provider));
   }
   return out;
 }
@@ -473,7 +626,7 @@ bool FlaggerStateMachine::StepOutsideAnalysis(TickRecord* r) {
       } else {
         primary_ = std::min(100, primary_ + spec_.step_weight_promotion);
         canary_ = 100 - primary_;
-        r->events.push_back("Advance " + Target() + " primary weight " + std::to_string(primary_));
+        r->events.push_back("Advance " + Name() + " primary weight " + std::to_string(primary_));
         if (primary_ >= 100) phase_ = CanaryPhase::kFinalising;
       }
       return true;
@@ -492,9 +645,9 @@ bool FlaggerStateMachine::StepOutsideAnalysis(TickRecord* r) {
 
 bool FlaggerStateMachine::RollBackIfFailed(TickRecord* r) {
   if (failed_ < spec_.threshold) return false;
-  r->events.push_back("Rolling back " + Target() + " failed checks threshold reached " +
+  r->events.push_back("Rolling back " + Name() + " failed checks threshold reached " +
                       std::to_string(failed_));
-  r->events.push_back("Canary failed! Scaling down " + Target());
+  r->events.push_back("Canary failed! Scaling down " + Name());
   canary_ = 0;
   primary_ = 100;
   phase_ = CanaryPhase::kFailed;
@@ -502,64 +655,104 @@ bool FlaggerStateMachine::RollBackIfFailed(TickRecord* r) {
   return true;
 }
 
+// scheduler_metrics.go: each kind of metric words its halt its own way. Success rates
+// print with %.2f and the threshold with %v; request durations print both sides as
+// time.Duration (%v), the measured value whole milliseconds (the observers truncate it) and
+// the threshold time.Duration(threshold) * time.Millisecond.
 std::string FlaggerStateMachine::HaltEvent(const CanaryMetric& m, double value, bool high) const {
+  const std::string op = high ? " > " : " < ";
+  const double bound = high ? *m.max : *m.min;
   if (m.builtin && m.query == MetricQuery::kSuccessRatePercent) {
-    return "Halt " + Target() + " advancement success rate " + Fmt("%.2f", value) + "% < " +
-           Fmt("%g", *m.min) + "%";
+    return "Halt " + Name() + " advancement success rate " + Fmt("%.2f", value) + "%" + op +
+           GoFloatString(bound) + "%";
   }
   if (m.builtin) {
-    return "Halt " + Target() + " advancement request duration " + Fmt("%.2f", value / 1000) +
-           "s > " + Fmt("%g", *m.max / 1000) + "s";
+    const auto ms = [](double v) { return static_cast<std::int64_t>(v) * 1000000; };
+    return "Halt " + Name() + " advancement request duration " + GoDurationString(ms(value)) + op +
+           GoDurationString(ms(bound));
   }
-  return "Halt " + Target() + " advancement " + m.name + " " + Fmt("%.2f", value) +
-         (high ? " > " + Fmt("%g", *m.max) : " < " + Fmt("%g", *m.min));
+  return "Halt " + Name() + " advancement " + m.name + " " + Fmt("%.2f", value) + op +
+         GoFloatString(bound);
 }
 
+// The no-data warnings of runBuiltinMetricChecks and runMetricChecks, word for word; the
+// error a query without values returns reads "running query failed: no values found" for
+// the observers and "no values found" for a template's provider.
+std::string FlaggerStateMachine::NoDataEvent(const CanaryMetric& m) const {
+  if (m.builtin && m.query == MetricQuery::kSuccessRatePercent) {
+    return "Halt advancement no values found for " + spec_.metrics_provider + " metric " + m.name +
+           " probably " + Target() +
+           " is not receiving traffic: running query failed: no values found";
+  }
+  if (m.builtin) {
+    return "Halt advancement no values found for " + spec_.metrics_provider + " metric " + m.name +
+           " probably " + Target() + " is not receiving traffic";
+  }
+  if (m.inline_query) return "Halt advancement no values found for metric: " + m.name;
+  return "Halt advancement no values found for custom metric: " + m.name + ": no values found";
+}
+
+bool FlaggerStateMachine::CheckMetric(const CanaryMetric& m, const MetricReading& v,
+                                      TickRecord* r) {
+  CheckRecord check{m.name, std::nullopt, "pass"};
+  if (!v.has_value || std::isnan(v.value)) {
+    check.verdict = "no data";
+    r->checks.push_back(check);
+    r->events.push_back(NoDataEvent(m));
+    return false;
+  }
+  double value = v.value;
+  // request-duration: milliseconds truncated to a whole time.Duration of ms (linkerd.go).
+  if (m.builtin && m.query == MetricQuery::kLatencyQuantile) value = std::trunc(value);
+  check.value = value;
+  const bool low = m.min && value < *m.min;
+  const bool high = !low && m.max && value > *m.max;
+  if (low || high) {
+    check.verdict = "fail";
+    r->checks.push_back(check);
+    r->events.push_back(HaltEvent(m, value, high));
+    return false;
+  }
+  r->checks.push_back(check);
+  return true;
+}
+
+// runAnalysis: runBuiltinMetricChecks over every metric (request-success-rate,
+// request-duration and inline queries, in list order), then runMetricChecks over the
+// MetricTemplate metrics, whatever their place in analysis.metrics. The first failure
+// ends the tick's checks with one failed check.
 bool FlaggerStateMachine::RunChecks(
     const std::function<MetricReading(const CanaryMetric&)>& measure, TickRecord* r) {
-  for (const CanaryMetric& m : spec_.metrics) {
-    const MetricReading v = measure(m);
-    CheckRecord check{m.name, std::nullopt, "pass"};
-    if (!v.has_value || std::isnan(v.value)) {
-      check.verdict = "no data";
-      r->checks.push_back(check);
-      ++failed_;
-      r->events.push_back("Halt advancement no values found for " + spec_.provider + " metric " +
-                          m.name + " probably " + Target() +
-                          " is not receiving traffic: running query failed: no values found");
-      return false;
+  for (const bool builtin_pass : {true, false}) {
+    for (const CanaryMetric& m : spec_.metrics) {
+      const bool in_builtin_pass = m.builtin || m.inline_query;
+      if (in_builtin_pass != builtin_pass) continue;
+      if (!CheckMetric(m, measure(m), r)) {
+        ++failed_;
+        return false;
+      }
     }
-    double value = v.value;
-    // request-duration: milliseconds truncated to a whole time.Duration of ms (linkerd.go).
-    if (m.builtin && m.query == MetricQuery::kLatencyQuantile) value = std::trunc(value);
-    check.value = value;
-    const bool low = m.min && value < *m.min;
-    const bool high = m.max && value > *m.max;
-    if (low || high) {
-      check.verdict = "fail";
-      r->checks.push_back(check);
-      ++failed_;
-      r->events.push_back(HaltEvent(m, value, high));
-      return false;
-    }
-    r->checks.push_back(check);
   }
   return true;
 }
 
 void FlaggerStateMachine::Advance(TickRecord* r) {
   if (spec_.iterations > 0) {  // Blue/Green: iterations at weight 0, then all to canary, promote
+    // runBlueGreen: iterations at weight 0; at the last one all traffic goes to the
+    // canary and the counter passes the spec (no promotion on that tick); the next tick's
+    // checks gate the promotion (TestScheduler_DeploymentBlueGreenAnalysisPhases).
     if (iterations_ < spec_.iterations) {
       ++iterations_;
-      r->events.push_back("Advance " + Target() + " canary iteration " +
-                          std::to_string(iterations_) + "/" + std::to_string(spec_.iterations));
+      r->events.push_back("Advance " + Name() + " canary iteration " + std::to_string(iterations_) +
+                          "/" + std::to_string(spec_.iterations));
       return;
     }
-    if (!routed_to_canary_) {
-      routed_to_canary_ = true;
+    if (iterations_ == spec_.iterations) {
       canary_ = 100;
       primary_ = 0;
       r->events.push_back("Routing all traffic to canary");
+      ++iterations_;
+      return;
     }
     Promote(r);
     return;
@@ -569,7 +762,7 @@ void FlaggerStateMachine::Advance(TickRecord* r) {
     if (step > 0) {
       canary_ = std::clamp(canary_ + step, 0, 100);
       primary_ = 100 - canary_;
-      r->events.push_back("Advance " + Target() + " canary weight " + std::to_string(canary_));
+      r->events.push_back("Advance " + Name() + " canary weight " + std::to_string(canary_));
     }
     return;
   }
@@ -583,12 +776,18 @@ TickRecord FlaggerStateMachine::Tick(
   r.time = now;
   if (StepOutsideAnalysis(&r)) return Finish(std::move(r));
   if (spec_.skip_analysis) {
+    // shouldSkipAnalysis: all traffic to the primary, the spec copied, Succeeded, one tick.
+    canary_ = 0;
+    primary_ = 100;
     Promote(&r);
+    phase_ = CanaryPhase::kSucceeded;
+    r.events.push_back("Promotion completed! Canary analysis was skipped for " + Target());
     return Finish(std::move(r));
   }
   if (RollBackIfFailed(&r)) return Finish(std::move(r));
   if (canary_ == 0 && iterations_ == 0) {
     // The first step: pre-rollout hooks only, no metric check.
+    r.events.push_back("Starting canary analysis for " + Target());
     for (const CanaryWebhook& w : spec_.webhooks) {
       if (w.type == "pre-rollout") r.events.push_back("Pre-rollout check " + w.name + " passed");
     }

@@ -248,8 +248,9 @@ std::unique_ptr<PreparedCanary> PrepareCanary(LoadedScenario* loaded,
                                "unknown profile '" + p.profile + "'");
     return out;
   }
-  const std::vector<CanarySpec> specs = ParseCanaries(
-      loaded->mesh.sources, settings.provider, loaded->scenario.default_namespace, &p.diagnostics);
+  const std::vector<CanarySpec> specs =
+      ParseCanaries(loaded->mesh.sources, settings.provider, loaded->scenario.default_namespace,
+                    &p.diagnostics, settings.provider_given ? settings.provider : "");
   const CanarySpec* chosen = ChooseCanary(specs, settings, p, loaded);
   if (chosen == nullptr) return out;
   p.spec = *chosen;
@@ -286,6 +287,8 @@ std::unique_ptr<PreparedCanary> PrepareCanary(LoadedScenario* loaded,
   control.dynamic_splits = {p.split};
   if (p.load_tester_source) control.gated_sources = {*p.load_tester_source};
   control.watched_nodes = {p.canary_node};
+  // Promotion copies the canary's pod template, ServiceAccount included, to the primary.
+  control.adoptable_identities = {{p.primary_node, p.canary_node}};
   p.simulator = Simulator::Create(p.scenario, *p.graph, &loaded->diagnostics, control);
   return out;
 }

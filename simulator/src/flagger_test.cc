@@ -11,7 +11,7 @@ CanarySpec Spec(int max_weight, int step, int threshold) {
   CanarySpec c;
   c.namespace_ = "test";
   c.name = c.target = c.service = "podinfo";
-  c.provider = "linkerd";
+  c.provider = c.metrics_provider = "linkerd";
   c.interval = 30;
   c.max_weight = max_weight;
   c.step_weight = step;
@@ -64,7 +64,10 @@ TEST(FlaggerStateMachine, HealthyRolloutRunsNChecksAndNPlus3Ticks) {
   EXPECT_EQ(run.ticks[0].canary_weight, 0);
   EXPECT_EQ(run.ticks[1].canary_weight, 5);
   EXPECT_TRUE(run.ticks[1].checks.empty());  // the first step runs no metric check
-  EXPECT_EQ(run.ticks[1].events[0], "Pre-rollout check acceptance-test passed");
+  // scheduler.go advanceCanary: "Starting canary analysis" on the first step, then the
+  // pre-rollout hooks (scheduler_hooks.go runPreRolloutHooks).
+  EXPECT_EQ(run.ticks[1].events[0], "Starting canary analysis for podinfo.test");
+  EXPECT_EQ(run.ticks[1].events[1], "Pre-rollout check acceptance-test passed");
   EXPECT_EQ(run.ticks[n].canary_weight, 50);
   EXPECT_EQ(run.ticks[n + 1].phase, CanaryPhase::kPromoting);
   EXPECT_EQ(run.ticks[n + 1].canary_weight, 50);  // traffic stays split until the next tick
@@ -123,7 +126,8 @@ TEST(FlaggerStateMachine, RequestDurationMessageAndTruncation) {
   Trace run = Drive(sm, [](int, const CanaryMetric& m) {
     return MetricReading{true, m.query == MetricQuery::kLatencyQuantile ? 1200.9 : 100.0};
   });
-  EXPECT_EQ(run.ticks[2].events[0], "Halt podinfo.test advancement request duration 1.20s > 0.5s");
+  // scheduler_metrics.go runBuiltinMetricChecks: both sides as time.Duration with %v.
+  EXPECT_EQ(run.ticks[2].events[0], "Halt podinfo.test advancement request duration 1.2s > 500ms");
   EXPECT_EQ(*run.ticks[2].checks[1].value, 1200);  // whole milliseconds, as linkerd.go
 }
 
@@ -176,7 +180,11 @@ TEST(FlaggerStateMachine, BlueGreenIterationsAndSkipAnalysis) {
   EXPECT_EQ(run.ticks[1].events.back(), "Advance podinfo.test canary iteration 1/3");
   EXPECT_EQ(run.ticks[3].events.back(), "Advance podinfo.test canary iteration 3/3");
   EXPECT_EQ(run.ticks[3].canary_weight, 0);
-  EXPECT_EQ(run.ticks[4].canary_weight, 100);  // all traffic to the canary, then promote
+  EXPECT_EQ(run.ticks[4].canary_weight, 100);  // all traffic to the canary ...
+  EXPECT_EQ(run.ticks[4].phase, CanaryPhase::kProgressing);
+  EXPECT_EQ(run.ticks[4].events.back(), "Routing all traffic to canary");
+  EXPECT_EQ(run.ticks[5].phase, CanaryPhase::kPromoting);  // ... and promotion a tick later
+  EXPECT_EQ(run.ticks[5].checks.size(), 2U);               // gated by that tick's checks
   EXPECT_EQ(sm.phase(), CanaryPhase::kSucceeded);
 
   CanarySpec skip = Spec(50, 5, 1);
@@ -185,6 +193,140 @@ TEST(FlaggerStateMachine, BlueGreenIterationsAndSkipAnalysis) {
   Trace r2 = Drive(s2, [](int, const CanaryMetric&) { return MetricReading{}; });
   EXPECT_EQ(s2.phase(), CanaryPhase::kSucceeded);
   EXPECT_EQ(r2.checks, 0);
+  // scheduler.go shouldSkipAnalysis: the tick after detection promotes and succeeds.
+  ASSERT_EQ(r2.ticks.size(), 2U);
+  EXPECT_EQ(r2.ticks[1].events.back(),
+            "Promotion completed! Canary analysis was skipped for podinfo.test");
+}
+
+// pkg/controller/scheduler_deployment_test.go TestScheduler_DeploymentBlueGreenAnalysisPhases
+// (iterations 1): detect, advance, route traffic to the canary, promoting, finalising,
+// succeeded, all Progressing until the promotion.
+TEST(FlaggerStateMachine, BlueGreenPhasesAsTheUnitTest) {
+  CanarySpec c = Spec(0, 0, 1);
+  c.iterations = 1;
+  FlaggerStateMachine sm(c);
+  Trace run = Drive(sm, Good);
+  std::vector<CanaryPhase> got;
+  for (const auto& t : run.ticks) got.push_back(t.phase);
+  const std::vector<CanaryPhase> want = {CanaryPhase::kProgressing, CanaryPhase::kProgressing,
+                                         CanaryPhase::kProgressing, CanaryPhase::kPromoting,
+                                         CanaryPhase::kFinalising,  CanaryPhase::kSucceeded};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(run.ticks[1].events.back(), "Advance podinfo.test canary iteration 1/1");
+  EXPECT_EQ(run.ticks[2].events.back(), "Routing all traffic to canary");
+  EXPECT_EQ(run.ticks[3].events.back(),
+            "Copying podinfo.test template spec to podinfo-primary.test");
+  EXPECT_TRUE(sm.primary_updated());
+}
+
+// scheduler.go and scheduler_metrics.go: events about the analysis carry the Canary's
+// name (Advance, Halt, Rolling back, Canary failed, primary weight, iteration); events
+// about the workload carry the target's (New revision, Starting, Copying, Promotion
+// completed, the no-data warnings).
+TEST(FlaggerStateMachine, EventsNameTheCanaryOrItsTargetAsFlaggerDoes) {
+  CanarySpec c = Spec(10, 5, 1);
+  c.name = "podinfo-rollout";
+  c.step_weight_promotion = 50;
+  FlaggerStateMachine ok(c);
+  Trace run = Drive(ok, Good);
+  EXPECT_EQ(run.ticks[0].events[0], "New revision detected! Scaling up podinfo.test");
+  EXPECT_EQ(run.ticks[1].events[0], "Starting canary analysis for podinfo.test");
+  EXPECT_EQ(run.ticks[1].events.back(), "Advance podinfo-rollout.test canary weight 5");
+  EXPECT_EQ(run.ticks[3].events[0], "Copying podinfo.test template spec to podinfo-primary.test");
+  EXPECT_EQ(run.ticks[4].events[0], "Advance podinfo-rollout.test primary weight 100");
+  EXPECT_EQ(run.ticks.back().events.back(), "Promotion completed! Scaling down podinfo.test");
+
+  c.metrics[0].min = 99.9;
+  FlaggerStateMachine low(c);
+  Trace fail = Drive(low, [](int, const CanaryMetric&) { return MetricReading{true, 99.5}; });
+  EXPECT_EQ(fail.ticks[2].events[0],
+            "Halt podinfo-rollout.test advancement success rate 99.50% < 99.9%");
+  EXPECT_EQ(fail.ticks[3].events[0],
+            "Rolling back podinfo-rollout.test failed checks threshold reached 1");
+  EXPECT_EQ(fail.ticks[3].events[1], "Canary failed! Scaling down podinfo-rollout.test");
+}
+
+// scheduler_metrics.go: runAnalysis runs runBuiltinMetricChecks (builtins and inline
+// queries) before runMetricChecks (MetricTemplates), whatever the list order.
+TEST(FlaggerStateMachine, BuiltinChecksRunBeforeTemplatesWhateverTheOrder) {
+  CanarySpec c = Spec(50, 5, 5);
+  CanaryMetric tmpl;
+  tmpl.name = "error-rate";
+  tmpl.builtin = false;
+  tmpl.template_name = "test/error-rate";
+  tmpl.query = MetricQuery::kErrorRatePercent;
+  tmpl.max = 1;
+  CanaryMetric inline_q;
+  inline_q.name = "rps";
+  inline_q.builtin = false;
+  inline_q.inline_query = true;
+  inline_q.query = MetricQuery::kRequestRate;
+  inline_q.min = 1;
+  c.metrics = {tmpl, c.metrics[1], inline_q, c.metrics[0]};
+  FlaggerStateMachine sm(c);
+  std::vector<std::string> asked;
+  sm.Tick(0, [&](const CanaryMetric& m) { return Good(0, m); });
+  sm.Tick(30, [&](const CanaryMetric& m) { return Good(0, m); });
+  TickRecord r = sm.Tick(60, [&](const CanaryMetric& m) {
+    asked.push_back(m.name);
+    return MetricReading{true, m.query == MetricQuery::kLatencyQuantile ? 120.0 : 100.0};
+  });
+  EXPECT_EQ(asked, (std::vector<std::string>{"request-duration", "rps", "request-success-rate",
+                                             "error-rate"}));
+  // The template fails (100% > 1) only after every builtin passed.
+  EXPECT_EQ(r.events[0], "Halt podinfo.test advancement error-rate 100.00 > 1");
+}
+
+// The no-data wording differs per kind of metric (scheduler_metrics.go).
+TEST(FlaggerStateMachine, NoDataEventsWordedPerKindOfMetric) {
+  CanarySpec c = Spec(50, 5, 5);
+  c.metrics_provider = "osm";
+  CanaryMetric tmpl;
+  tmpl.name = "not-found-percentage";
+  tmpl.builtin = false;
+  tmpl.template_name = "test/nf";
+  tmpl.max = 5;
+  CanaryMetric inline_q = tmpl;
+  inline_q.name = "rps";
+  inline_q.inline_query = true;
+  const std::vector<std::pair<CanaryMetric, std::string>> cases = {
+      {c.metrics[0],
+       "Halt advancement no values found for osm metric request-success-rate probably "
+       "podinfo.test is not receiving traffic: running query failed: no values found"},
+      {c.metrics[1],
+       "Halt advancement no values found for osm metric request-duration probably podinfo.test "
+       "is not receiving traffic"},
+      {inline_q, "Halt advancement no values found for metric: rps"},
+      {tmpl,
+       "Halt advancement no values found for custom metric: not-found-percentage: no values "
+       "found"}};
+  for (const auto& [metric, text] : cases) {
+    CanarySpec one = c;
+    one.metrics = {metric};
+    FlaggerStateMachine sm(one);
+    Trace run = Drive(sm, [](int, const CanaryMetric&) { return MetricReading{}; });
+    EXPECT_EQ(run.ticks[2].events[0], text);
+  }
+}
+
+TEST(GoFormatting, DurationsAndFloatsAsGoPrintsThem) {
+  EXPECT_EQ(GoDurationString(0), "0s");
+  EXPECT_EQ(GoDurationString(99'000'000), "99ms");
+  EXPECT_EQ(GoDurationString(1'200'000'000), "1.2s");
+  EXPECT_EQ(GoDurationString(500'000'000), "500ms");
+  EXPECT_EQ(GoDurationString(90'000'000'000), "1m30s");
+  EXPECT_EQ(GoDurationString(3'600'000'000'000), "1h0m0s");
+  EXPECT_EQ(GoDurationString(1'500), "1.5\u00b5s");
+  EXPECT_EQ(GoDurationString(12), "12ns");
+  EXPECT_EQ(GoFloatString(99), "99");
+  EXPECT_EQ(GoFloatString(99.5), "99.5");
+  EXPECT_EQ(GoFloatString(0.1), "0.1");
+  EXPECT_EQ(GoFloatString(99.123456789), "99.123456789");
+  EXPECT_EQ(GoFloatString(1e6), "1e+06");
+  EXPECT_EQ(GoFloatString(123456), "123456");
+  EXPECT_EQ(GoFloatString(0.00001), "1e-05");
+  EXPECT_EQ(GoFloatString(-2.5), "-2.5");
 }
 
 TEST(FlaggerStateMachine, NoStepWeightNeverAdvances) {

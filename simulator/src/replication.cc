@@ -108,6 +108,7 @@ class Replication final : public ReplicationControl {
         progress_(progress) {
     replicas_.resize(m.replica_node.size());
     nodes_.resize(m.node_models.size());
+    adopted_.assign(m.node_models.size(), 0);
     edges_.resize(m.edges.size());
     rr_.assign(m.pools.size(), 0);
     active_.resize(m.sources.size());
@@ -151,6 +152,9 @@ class Replication final : public ReplicationControl {
                         double error_rate) override {
     node_service_[node] = service_time;
     node_error_[node] = error_rate;
+  }
+  void AdoptIdentity(std::size_t node) override {
+    if (node < adopted_.size()) adopted_[node] = 1;
   }
   void ScheduleTick(double t) override { Schedule(std::max(t, now_), kEvTick, 0, 0); }
   void Stop() override { stopped_ = true; }
@@ -480,7 +484,9 @@ class Replication final : public ReplicationControl {
     a.replica = m_.pools[target.pool].members[member];
     a.server_edge = target.server_edge[member];
     a.split_edge = target.split_edge;
-    a.allowed = target.allowed[member] != 0;
+    a.allowed = (!target.allowed_adopted.empty() && adopted_[m_.replica_node[a.replica]] != 0
+                     ? target.allowed_adopted[member]
+                     : target.allowed[member]) != 0;
     a.pending = 0;
     a.status = kOk;
     a.phase = Phase::kToServer;
@@ -849,6 +855,7 @@ class Replication final : public ReplicationControl {
   std::string aborted_;  // why the run stopped at its budget
   bool stopped_ = false;
   std::vector<std::uint8_t> active_;
+  std::vector<std::uint8_t> adopted_;  // per node: runs as its adoptable identity
   std::vector<std::uint32_t> source_gen_;
   std::vector<Distribution> node_service_;
   std::vector<double> node_error_;

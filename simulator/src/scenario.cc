@@ -758,7 +758,10 @@ void ParseCanary(Reader& r, const Node* n, const std::string& path, Scenario* sc
           if (key == "name") {
             if (auto x = r.Ref(v, sub, "a Canary")) c.name = *x;
           } else if (key == "provider") {
-            if (auto x = r.String(v, sub)) c.provider = *x;
+            if (auto x = r.String(v, sub)) {
+              c.provider = *x;
+              c.provider_given = true;
+            }
           } else if (key == "detection") {
             auto x = r.String(v, sub);
             if (x && (*x == "random" || *x == "immediate")) {

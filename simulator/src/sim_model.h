@@ -62,7 +62,10 @@ struct Simulator::Impl {
   };
   struct Target {
     std::uint32_t pool = 0;
-    std::vector<std::uint8_t> allowed;       // per pool member
+    std::vector<std::uint8_t> allowed;  // per pool member
+    // Per pool member, when its node may adopt another identity at run time (a promoted
+    // primary running the canary's pod template): the policy decision under that identity.
+    std::vector<std::uint8_t> allowed_adopted;
     std::vector<std::uint32_t> server_edge;  // per pool member
     std::uint32_t split_edge = kNone;
   };
@@ -105,6 +108,7 @@ struct Simulator::Impl {
   std::vector<SourceModel> sources;
   bool zero_network = true;
   std::set<std::size_t> dynamic_splits;
+  std::map<std::uint32_t, IdentityId> adoptable;  // node -> the identity it may adopt
   std::map<std::size_t, std::vector<std::uint32_t>> classes_of_split;
 
   // Compilation helpers.
@@ -188,6 +192,8 @@ struct Simulator::Impl {
       if (p.port == port) info = &p;
     }
     std::map<std::uint32_t, std::pair<std::uint8_t, std::uint32_t>> per_endpoint;
+    std::vector<std::uint8_t> adopted;
+    bool any_adoptable = false;
     for (std::size_t i = 0; i < pools[t.pool].members.size(); ++i) {
       const std::uint32_t e = pools[t.pool].member_endpoint[i];
       auto it = per_endpoint.find(e);
@@ -203,8 +209,15 @@ struct Simulator::Impl {
                  .first;
       }
       t.allowed.push_back(it->second.first);
+      const auto adopt = adoptable.find(replica_node[pools[t.pool].members[i]]);
+      any_adoptable = any_adoptable || adopt != adoptable.end();
+      adopted.push_back(adopt == adoptable.end() ? it->second.first
+                                                 : static_cast<std::uint8_t>(Admits(
+                                                       source, adopt->second, info->target_ports[e],
+                                                       info->protocol, r)));
       t.server_edge.push_back(it->second.second);
     }
+    if (any_adoptable) t.allowed_adopted = std::move(adopted);
     return t;
   }
 

@@ -35,6 +35,10 @@ struct CanaryRun {
   double decision_time = 0;  // seconds after the change (the horizon when undecided)
   double user_requests = 0, failed_user_requests = 0;  // between the change and the decision
   double load_requests = 0, failed_load_requests = 0;
+  /// When Flagger copied the canary's template to the primary (nullopt: never), and the
+  /// user requests from then to the horizon, with those the access policy denied.
+  std::optional<double> promotion_time;
+  double after_promotion_requests = 0, after_promotion_denied = 0;
   std::vector<TickRecord> timeline;
 };
 const char* OutcomeName(CanaryRun::Outcome o);  // promoted | rolled-back | progressing
@@ -59,6 +63,13 @@ struct CanaryPrediction {
   Proportion promoted, rolled_back, progressing;
   Spread decision_time;  // decided runs only
   Spread failed_user_requests, failed_load_requests, user_requests;
+  /// Over the promoted runs: user requests denied from the promotion tick to the horizon
+  /// (the primary runs as the canary's identity). runs == 0: no run promoted.
+  struct AfterPromotion {
+    std::size_t runs = 0;
+    double denied_share = 0;  // denied / all user requests after promotion, pooled
+    Spread denied_user_requests;
+  } after_promotion;
   std::size_t typical = 0;  // the replication shown as the typical run
   std::vector<CanaryRun> runs;
   /// Not ok when the prediction was refused or stopped by its budgets (simulation.h,

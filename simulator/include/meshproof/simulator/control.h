@@ -28,6 +28,9 @@ class ReplicationControl {
   /// Changes the behaviour of a workload's replicas from now on (node index).
   virtual void SetNodeBehaviour(std::size_t node, const Distribution& service_time,
                                 double error_rate) = 0;
+  /// From now on the node's replicas run as the identity given for it in
+  /// ControlOptions::adoptable_identities (requests to it are admitted as to that identity).
+  virtual void AdoptIdentity(std::size_t node) = 0;
   /// Asks for OnTick at time t (>= now).
   virtual void ScheduleTick(double t) = 0;
   /// Ends the replication now (the rollout reached a decision).

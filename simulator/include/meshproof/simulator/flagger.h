@@ -16,6 +16,7 @@
 // callback, so it is tested against the documented timelines without a simulation.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +37,19 @@ enum class MetricQuery : std::uint8_t {
   kRequestRate,      // requests per second
 };
 
+/// Whether the metric a query reads records requests the access policy denied: Linkerd's
+/// inbound proxy rejects them before its metrics layer, OSM's destination proxy drops them
+/// by network RBAC before the HTTP stats filter (the caller's proxy records them with
+/// destination "unknown"), Istio's destination proxy records them as 403.
+enum class DenialVisibility : std::uint8_t { kInvisible, kRecorded };
+
+/// What the named metric family records of a denial: response_total / response_latency_ms
+/// (Linkerd) and osm_request_* invisible, istio_request* recorded; nullopt: not known.
+std::optional<DenialVisibility> DenialsSeenByMetric(const std::string& query);
+/// The observer a provider's builtin checks use (observers/factory.go): linkerd and osm
+/// their own, every other provider (smi:*, ...) Istio's.
+DenialVisibility DenialsSeenByObserver(const std::string& metrics_provider);
+
 struct CanaryMetric {
   std::string name;
   double interval = 60;            // seconds: the trailing rate(...[interval]) window
@@ -43,7 +57,11 @@ struct CanaryMetric {
   MetricQuery query = MetricQuery::kSuccessRatePercent;
   double quantile = 0.99;
   double latency_unit = 1e-3;  // seconds per unit of the value (ms for Prometheus _ms buckets)
-  bool builtin = true;
+  DenialVisibility denials = DenialVisibility::kInvisible;
+  bool fails_5xx = true;      // the query counts 5xx responses as failures
+  bool fails_403 = false;     // ... and 403 (a template matching response_code 4.*)
+  bool builtin = true;        // request-success-rate / request-duration through the observer
+  bool inline_query = false;  // metric.query: checked with the builtins, by name
   std::string template_name;
   Loc loc;
 };
@@ -57,8 +75,11 @@ struct CanaryWebhook {
 struct CanarySpec {
   std::string namespace_, name;
   std::string provider;  // spec.provider, or the default provider
-  std::string target;    // targetRef.name (a Deployment)
-  std::string service;   // the apex Service: spec.service.name, else the target's name
+  /// The observer the builtin metrics go through (runBuiltinMetricChecks): spec.provider,
+  /// but "linkerd" whenever Flagger's -mesh-provider is a Linkerd one.
+  std::string metrics_provider;
+  std::string target;   // targetRef.name (a Deployment)
+  std::string service;  // the apex Service: spec.service.name, else the target's name
   int port = 80;
   int target_port = 0;  // 0: same as port
   std::string target_port_name;
@@ -85,11 +106,20 @@ struct CanarySpec {
 
 /// Every Canary in the files of `sources` (MetricTemplates resolved), with diagnostics.
 /// Objects without metadata.namespace land in `default_namespace`.
+/// `mesh_provider` is Flagger's -mesh-provider when known (a Linkerd one makes every
+/// Canary's builtin metrics Linkerd's); empty: not stated.
 std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::string& default_provider,
-                                      const std::string& default_namespace, Diagnostics* diags);
+                                      const std::string& default_namespace, Diagnostics* diags,
+                                      const std::string& mesh_provider = "");
 
 /// "1m30s", "15s", "500ms" as Go's time.ParseDuration reads them.
 std::optional<double> ParseGoDuration(const std::string& text);
+/// A time.Duration of `nanoseconds` as Go's Duration.String prints it ("99ms", "1.2s",
+/// "1m30s", "0s").
+std::string GoDurationString(std::int64_t nanoseconds);
+/// A float64 as Go's %v prints it: the shortest representation that reads back, in
+/// exponent form below 1e-4 and from 1e6 on ("99", "99.5", "1e-05", "1e+06").
+std::string GoFloatString(double v);
 
 enum class CanaryPhase : std::uint8_t {
   kInitialized,
@@ -142,6 +172,8 @@ class FlaggerStateMachine {
   const CanarySpec& spec() const { return spec_; }
 
  private:
+  // Flagger names most events after the Canary and some after its target (scheduler.go).
+  std::string Name() const { return spec_.name + "." + spec_.namespace_; }
   std::string Target() const { return spec_.target + "." + spec_.namespace_; }
   // Tick's phases, in the order Flagger's advanceCanary runs them.
   TickRecord Finish(TickRecord r) const;
@@ -149,13 +181,16 @@ class FlaggerStateMachine {
   bool RollBackIfFailed(TickRecord* r);
   bool RunChecks(const std::function<MetricReading(const CanaryMetric&)>& measure,
                  TickRecord* r);  // false when a check halted advancement
+  // One metric's check: false (with its record and event) when it halts advancement.
+  bool CheckMetric(const CanaryMetric& m, const MetricReading& v, TickRecord* r);
+  std::string NoDataEvent(const CanaryMetric& m) const;
   std::string HaltEvent(const CanaryMetric& m, double value, bool high) const;
   void Advance(TickRecord* r);  // weight step, Blue/Green iteration or promotion
   void Promote(TickRecord* r);
   CanarySpec spec_;
   CanaryPhase phase_ = CanaryPhase::kInitialized;
   int canary_ = 0, primary_ = 100, failed_ = 0, iterations_ = 0, tick_ = -1;
-  bool primary_updated_ = false, analysing_ = false, routed_to_canary_ = false;
+  bool primary_updated_ = false, analysing_ = false;
 };
 
 }  // namespace meshproof::sim

@@ -126,6 +126,7 @@ struct BehaviourChange {
 struct CanarySettings {
   std::string name;                  // namespace/name of the Canary; empty: the only one
   std::string provider = "linkerd";  // Flagger's -mesh-provider, for Canaries without one
+  bool provider_given = false;       // the scenario states the mesh provider
   bool random_detection = true;      // first tick at a uniform phase after the change; else at once
   std::optional<double> horizon;     // simulated time limit; default from the rollout's length
   std::string bucket_layout = "linkerd";  // linkerd | istio | osm | custom

@@ -172,6 +172,9 @@ struct ControlOptions {
                                             // (zero-weight backends stay routable)
   std::vector<std::size_t> gated_sources;   // Scenario::sources indices that start off
   std::vector<std::size_t> watched_nodes;   // node indices whose server responses are observed
+  /// (node, other node): the first may take the second's identity at run time
+  /// (ReplicationControl::AdoptIdentity), and access policy is decided for it from then on.
+  std::vector<std::pair<std::size_t, std::size_t>> adoptable_identities;
 };
 
 class Simulator {
