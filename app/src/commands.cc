@@ -166,7 +166,9 @@ Status SetQueryFlag(const std::string& flag, const std::string& v, Request* r) {
 
 // --fail-on: SLO verdicts for simulate and sweep, finding severities elsewhere.
 Status SetFailOn(const CommandSpec& c, const std::string& v, Request* r) {
-  if (c.command == Command::kSimulate || c.command == Command::kSweep) {
+  if (c.command == Command::kCanary) {
+    if (auto gates = ParseCanaryGates(v); !gates.ok()) return Usage(gates.status().message());
+  } else if (c.command == Command::kSimulate || c.command == Command::kSweep) {
     if (v != "violated" && v != "uncertain" && v != "never") {
       return Usage("--fail-on for " + std::string(c.name) +
                    " must be violated, uncertain or never (SLO verdicts), not '" + v + "'");
@@ -530,9 +532,10 @@ std::vector<CommandSpec> RunAndHelperCommands() {
        "canary",
        "SCENARIO",
        "predict a Flagger canary rollout: outcome probabilities, timeline, failed requests",
-       Join({kOutputFlags, kRunFlags}),
+       Join({kOutputFlags, kRunFlags, {"--fail-on"}}),
        {"text", "json"},
        {"meshproof canary scenarios/canary-denied/scenario.yaml",
+        "meshproof canary scenario.yaml --fail-on rollback=0.1,progressing",
         "meshproof canary scenario.yaml -o json --replications 200 --duration 30m"}},
       {Command::kSweep,
        "sweep",

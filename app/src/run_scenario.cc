@@ -1,4 +1,6 @@
 // simulate and canary: scenario files in, TrafficMetrics or a canary prediction out.
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <sstream>
 
@@ -149,6 +151,68 @@ Outcome RunSimulate(const Request& req) {
   return out;
 }
 
+StatusOr<std::vector<CanaryGate>> ParseCanaryGates(const std::string& text) {
+  std::vector<CanaryGate> gates;
+  if (text == "never") return gates;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? text.size() + 1 : comma + 1;
+    CanaryGate g;
+    const auto eq = item.find('=');
+    g.outcome = item.substr(0, eq);
+    if (g.outcome != "rollback" && g.outcome != "progressing") {
+      return Status::InvalidArgument(
+          "--fail-on for canary must be rollback[=P], progressing[=P] (comma-separated) or "
+          "never, not '" +
+          text + "'");
+    }
+    if (eq != std::string::npos) {
+      const std::string p = item.substr(eq + 1);
+      char* end = nullptr;
+      g.threshold = std::strtod(p.c_str(), &end);
+      if (p.empty() || *end != '\0' || !(g.threshold >= 0 && g.threshold < 1)) {
+        return Status::InvalidArgument("--fail-on " + g.outcome +
+                                       "=P needs a probability P in [0, 1), not '" + p + "'");
+      }
+    }
+    gates.push_back(g);
+  }
+  return gates;
+}
+
+namespace {
+
+// --fail-on for canary: each gate against its outcome's estimate, in the document and the
+// text (returned); exit 1 when an estimate exceeds its threshold.
+std::string ApplyCanaryGates(const std::vector<CanaryGate>& gates, const sim::CanaryPrediction& p,
+                      Outcome* out) {
+  nlohmann::json list = nlohmann::json::array();
+  std::string text;
+  for (const CanaryGate& g : gates) {
+    const sim::Proportion& est = g.outcome == "rollback" ? p.rolled_back : p.progressing;
+    const bool failed = est.p > g.threshold;
+    list.push_back({{"condition", g.outcome},
+                    {"threshold", g.threshold},
+                    {"p", est.p},
+                    {"ci95", {est.low, est.high}},
+                    {"failed", failed}});
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "fail-on %s > %g: P(%s) = %.3f [%.3f, %.3f]: %s\n",
+                  g.outcome.c_str(), g.threshold,
+                  g.outcome == "rollback" ? "rolled back" : "progressing", est.p, est.low,
+                  est.high, failed ? "FAILED" : "ok");
+    text += buf;
+    if (failed) out->exit_code = kExitFindings;
+  }
+  out->document["failOn"] = list;
+  return text.empty() ? text : "\n" + text;
+}
+
+}  // namespace
+
 Outcome RunCanary(const Request& req) {
   Outcome out;
   auto overrides = ScenarioOverrides(req);
@@ -174,8 +238,12 @@ Outcome RunCanary(const Request& req) {
   }
   const sim::RenderContext ctx = sim::ContextFor(loaded, req.paths[0], prepared->profile);
   out.document = sim::CanaryToJson(prediction, ctx);
-  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
-                                                 : sim::CanaryToText(prediction, ctx);
+  auto gates = ParseCanaryGates(req.fail_on.value_or("never"));
+  if (!gates.ok()) return CannotRun(gates.status().message());
+  const std::string gate_text = ApplyCanaryGates(*gates, prediction, &out);
+  out.output = req.format == OutputFormat::kJson
+                   ? JsonText(&out.document)
+                   : sim::CanaryToText(prediction, ctx) + gate_text;
   return out;
 }
 

@@ -164,8 +164,10 @@ def test_common_random_numbers_keep_other_streams_in_place():
     assert offered[0] == offered[1] == offered[2]
 
 
-def test_dask_equals_local():
+def test_dask_equals_local(monkeypatch):
     distributed = pytest.importorskip("distributed")
+    # Every point outlasts the poll, as real points (seconds each) do.
+    monkeypatch.setattr(meshproof, "_DASK_POLL_SECONDS", 0.001)
     scenario = queue(150, slos=[slo("mean_response_latency", "30ms")], duration=100)
     local_grid = meshproof.sweep(scenario, vary={"workloads[queue/node-a].replicas": [2, 3, 4]})
     local_search = meshproof.sweep(scenario, find_min=("workloads[queue/node-a].replicas", 1, 8))

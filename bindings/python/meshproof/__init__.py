@@ -279,6 +279,10 @@ def _evaluate_points(argv, points, text):
     return evaluate_points(argv, points, text)
 
 
+# How often a Dask sweep looks for a Ctrl-C while its tasks run (seconds).
+_DASK_POLL_SECONDS = 0.2
+
+
 def _dask_evaluator(client, argv, text):
     """Runs sweep points as Dask tasks, one point per task (its replications inside, one
     thread), and gathers them in order; results equal the local run's for the same seed."""
@@ -290,9 +294,12 @@ def _dask_evaluator(client, argv, text):
                    for p in points]
         try:
             while True:
-                done, pending = wait(futures, timeout=0.2)
-                if not pending:
+                try:
+                    # distributed.wait raises TimeoutError while tasks are still running.
+                    wait(futures, timeout=_DASK_POLL_SECONDS)
                     break
+                except TimeoutError:
+                    pass
                 if cancelled():
                     client.cancel(futures)
                     raise KeyboardInterrupt

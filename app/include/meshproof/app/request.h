@@ -58,6 +58,15 @@ const char* CommandName(Command c);
 
 /// Everything a command can be told. Optional fields left unset mean "the user did not
 /// say": the configuration file, then the built-in default, decides.
+/// One condition of `canary --fail-on`: exit 1 when the estimated probability of the
+/// outcome exceeds `threshold`.
+struct CanaryGate {
+  std::string outcome;  // "rollback" or "progressing"
+  double threshold = 0.05;
+};
+/// "rollback", "rollback=0.1,progressing", "never" (no gate); InvalidArgument otherwise.
+StatusOr<std::vector<CanaryGate>> ParseCanaryGates(const std::string& text);
+
 struct Request {
   Command command = Command::kHelp;
   /// Inputs: manifests (files, folders, "-"); diff: BASE NEW (or PATH... with git_ref);
@@ -68,7 +77,9 @@ struct Request {
   std::string output_file;  // empty: standard output
   std::string namespace_ = "default";
   std::optional<std::string> profile;
-  std::optional<std::string> fail_on;  // verify/diff: error|warning|info|never
+  /// verify/diff: error|warning|info|never; simulate/sweep: violated|uncertain|never;
+  /// canary: rollback[=P],progressing[=P] or never (CanaryGates).
+  std::optional<std::string> fail_on;
   std::vector<std::string> suppress;   // CODE or CODE=kind/ns/name
   std::string config;                  // explicit .meshproof.yaml
   std::string intents;                 // extra intents file
