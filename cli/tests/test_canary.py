@@ -58,3 +58,26 @@ def test_simulation_scenario_is_not_a_canary(meshproof_bin):
     r = run(meshproof_bin, "canary", str(ROOT / "scenarios" / "payments" / "scenario.yaml"))
     assert r.returncode == 2
     assert "MP6001" in r.stderr and "spec.canary" in r.stderr
+
+
+def test_fail_on_gates_the_pipeline_on_the_predicted_probabilities(meshproof_bin):
+    denied = str(ROOT / "scenarios" / "canary-denied" / "scenario.yaml")
+    r = run(meshproof_bin, "canary", denied, "--replications", "10", "--format", "json",
+            "--fail-on", "rollback=0.5,progressing")
+    assert r.returncode == 1, r.stderr
+    gates = json.loads(r.stdout)["failOn"]
+    assert [(g["condition"], g["threshold"], g["failed"]) for g in gates] == [
+        ("rollback", 0.5, True), ("progressing", 0.05, False)]
+    low, high = gates[0]["ci95"]
+    assert 0 <= low <= gates[0]["p"] <= high <= 1
+    text = run(meshproof_bin, "canary", denied, "--replications", "10", "--fail-on", "rollback")
+    assert text.returncode == 1
+    assert "fail-on rollback > 0.05: P(rolled back) = 1.000" in text.stdout
+    assert "FAILED" in text.stdout
+    ok = run(meshproof_bin, "canary", str(HEALTHY / "scenario.yaml"), "--replications", "5",
+             "--fail-on", "rollback=0.9")
+    assert ok.returncode == 0, ok.stderr
+    # Without --fail-on a rollback prediction is an answer, not a failure.
+    assert run(meshproof_bin, "canary", denied, "--replications", "5").returncode == 0
+    bad = run(meshproof_bin, "canary", denied, "--fail-on", "error")
+    assert bad.returncode == 2 and "rollback[=P]" in bad.stderr

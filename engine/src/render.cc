@@ -1,6 +1,7 @@
 #include "meshproof/engine/render.h"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,12 @@ std::string PercentText(double share) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g%%", share * 100);
   return buf;
+}
+
+double RoundShare(double share) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.12g", share);
+  return std::strtod(buf, nullptr);
 }
 
 std::string PercentFixed(double share, int decimals) {
@@ -215,7 +222,7 @@ json ModelToJson(const MeshModel& m, const SourceSet& src) {
       j["backends"].push_back(json{{"service", b.service},
                                    {"weight", b.weight_text},
                                    {"weightValue", b.weight_valid ? json(b.weight) : json(nullptr)},
-                                   {"share", b.share},
+                                   {"share", RoundShare(b.share)},
                                    {"location", LocJson(b.loc, src)}});
     }
     j["matches"] = json::array();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "meshproof/engine/numeric.h"
+
 namespace meshproof {
 namespace {
 
@@ -50,6 +52,21 @@ TEST(TextTest, AbbreviateAtCharacterBoundary) {
   EXPECT_EQ(Abbreviate("short", 10), "short");
   EXPECT_EQ(Abbreviate(std::string(300, 'a'), 4), "aaaa... (300 bytes)");
   EXPECT_EQ(Abbreviate("\xc3\xa9\xc3\xa9\xc3\xa9", 3), "\xc3\xa9... (6 bytes)");
+}
+
+}  // namespace
+}  // namespace meshproof
+
+namespace meshproof {
+namespace {
+
+TEST(RoundShare, SharesPrintAsTheirShortDecimal) {
+  const double fifth = 1.0 - 0.8;  // 0.19999999999999996 in binary
+  EXPECT_NE(fifth, 0.2);
+  EXPECT_EQ(RoundShare(fifth), 0.2);
+  EXPECT_EQ(RoundShare(1.0 / 3.0), 0.333333333333);
+  EXPECT_EQ(RoundShare(0), 0);
+  EXPECT_EQ(RoundShare(1), 1);
 }
 
 }  // namespace

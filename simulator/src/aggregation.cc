@@ -11,6 +11,7 @@
 #include "sim_model.h"
 #include <unistd.h>
 
+#include "meshproof/simulator/histogram.h"
 #include "meshproof/simulator/random.h"
 #include "meshproof/simulator/stats.h"
 
@@ -24,9 +25,24 @@ MetricIntervals Aggregate(const std::vector<const MetricValues*>& v) {
     for (const MetricValues* x : v) xs.push_back(x->*f);
     return ConfidenceInterval(xs, 0.95);
   };
-  return {iv(&MetricValues::success), iv(&MetricValues::failure), iv(&MetricValues::denied),
-          iv(&MetricValues::rps),     iv(&MetricValues::mean),    iv(&MetricValues::p50),
-          iv(&MetricValues::p90),     iv(&MetricValues::p99)};
+  // A quantile is known to its histogram bucket only: when every replication reports the
+  // same bucket, the interval is that bucket's width, not a false zero-width certainty.
+  auto quantile = [&](double MetricValues::*f) {
+    Interval i = iv(f);
+    if (v.empty() || v.front()->*f <= 0) return i;
+    const std::size_t bucket = LatencyHistogram::IndexOf(v.front()->*f);
+    for (const MetricValues* x : v) {
+      if (LatencyHistogram::IndexOf(x->*f) != bucket) return i;
+    }
+    const auto [low, high] = LatencyHistogram::BucketRange(bucket);
+    if (high > low && std::isfinite(high)) {
+      i.half_width = std::max(i.half_width, (high - low) / 2);
+    }
+    return i;
+  };
+  return {iv(&MetricValues::success),   iv(&MetricValues::failure),  iv(&MetricValues::denied),
+          iv(&MetricValues::rps),       iv(&MetricValues::mean),     quantile(&MetricValues::p50),
+          quantile(&MetricValues::p90), quantile(&MetricValues::p99)};
 }
 
 // Every edge (whole run and per window) and node across the runs, in replication order.

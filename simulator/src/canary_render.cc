@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "meshproof/engine/numeric.h"
 #include "meshproof/engine/render.h"
 #include "meshproof/simulator/canary.h"
 
@@ -75,7 +76,7 @@ json CanaryToJson(const CanaryPrediction& p, const RenderContext& ctx) {
   if (p.after_promotion.runs > 0) {
     out["afterPromotion"] = {
         {"runs", p.after_promotion.runs},
-        {"deniedShare", p.after_promotion.denied_share},
+        {"deniedShare", RoundShare(p.after_promotion.denied_share)},
         {"deniedUserRequests", SpreadJson(p.after_promotion.denied_user_requests)}};
   } else {
     out["afterPromotion"] = nullptr;

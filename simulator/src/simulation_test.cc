@@ -246,6 +246,26 @@ TEST(Simulation, NetworkLatencyIsAddedPerHopEachWay) {
   EXPECT_NEAR(s->Edge(EdgeSide::kServer, "node-a", "client")->mean, 0.010, 1e-9);
 }
 
+// Every replication reports the same histogram bucket for a deterministic service time:
+// the p99 interval is that bucket's width (known to the bucket, no better), the mean's
+// interval stays exact.
+TEST(Simulation, QuantileIntervalsInOneBucketAreTheBucketsWidth) {
+  SimulationOptions o;
+  o.replications = 5;
+  auto s = Simulate("validation", R"(  duration: 20s
+  sources: [{from: queue/client, to: queue/node-a, rate: 1, arrival: constant}]
+  workloads: [{workload: queue/node-a, serviceTime: {distribution: deterministic, value: 10ms}}]
+)",
+                    o);
+  std::size_t e = 0;
+  while (s->result.edges[e].side != EdgeSide::kClient) ++e;
+  const MetricIntervals& m = s->result.edge_metrics[e];
+  const auto [low, high] = LatencyHistogram::BucketRange(LatencyHistogram::IndexOf(0.010));
+  EXPECT_DOUBLE_EQ(m.p99.half_width, (high - low) / 2);
+  EXPECT_TRUE(m.p99.Contains(0.010));
+  EXPECT_EQ(m.mean.half_width, 0);
+}
+
 TEST(Simulation, RateScheduleAndWindows) {
   auto s = Simulate("validation", R"(  duration: 200s
   window: 100s

@@ -1,5 +1,6 @@
 #include "meshproof/solver/render.h"
 
+#include "meshproof/engine/numeric.h"
 #include "meshproof/solver/route_solver.h"
 
 namespace meshproof {
@@ -77,7 +78,7 @@ json ReachToJson(const RouteGraph& g, const std::vector<ReachEntry>& matrix) {
       recv.push_back({{"identity", g.identities()[pr.identity].key()},
                       {"backend", g.services()[pr.backend].key()},
                       {"targetPort", pr.target_port},
-                      {"share", pr.share},
+                      {"share", RoundShare(pr.share)},
                       {"allowed", DescribeAccess(g, pr.access)},
                       {"routes", RoutesJson(g, pr.access, e.protocol, &solver)},
                       {"trafficTargets", targets}});
@@ -87,7 +88,7 @@ json ReachToJson(const RouteGraph& g, const std::vector<ReachEntry>& matrix) {
                        {"port", e.port},
                        {"protocol", PortProtocolName(e.protocol)},
                        {"verdict", VerdictName(e.verdict)},
-                       {"deniedShare", e.denied_share},
+                       {"deniedShare", RoundShare(e.denied_share)},
                        {"receivers", recv}});
   }
   return entries;
@@ -96,7 +97,7 @@ json ReachToJson(const RouteGraph& g, const std::vector<ReachEntry>& matrix) {
 json QueryAnswerToJson(const QueryAnswer& a) {
   json j;
   j["verdict"] = a.unknown ? "unknown" : VerdictName(a.verdict);
-  j["deniedShare"] = a.denied_share;
+  j["deniedShare"] = RoundShare(a.denied_share);
   if (a.verdict == Verdict::kDeny) {
     j["witness"] = nullptr;
   } else {
@@ -117,7 +118,7 @@ json QueryAnswerToJson(const QueryAnswer& a) {
     j["ports"].push_back({{"port", p.port},
                           {"protocol", PortProtocolName(p.protocol)},
                           {"verdict", VerdictName(p.verdict)},
-                          {"deniedShare", p.denied_share},
+                          {"deniedShare", RoundShare(p.denied_share)},
                           {"because", because},
                           {"blocked", p.lacks}});
   }

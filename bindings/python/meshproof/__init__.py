@@ -234,18 +234,21 @@ def simulate(scenario, seed=None, replications=None, duration=None, jobs: Option
 def canary(scenario, seed=None, replications=None, horizon=None, jobs: Optional[int] = None,
            profile: Optional[str] = None, max_memory: Optional[str] = None,
            force: bool = False, overrides: Optional[dict] = None, base_dir=None,
-           progress=None) -> dict:
+           progress=None, fail_on: Optional[str] = None) -> dict:
     """Predict a Flagger canary rollout; the same data as `meshproof canary -o json`.
 
     Returns the outcome probabilities (promoted / rolledBack / progressing, each with a 95%
     interval), time to decision, failed user and load-test requests, and a typical run's
     timeline. `horizon` (seconds) overrides the scenario's time limit; `scenario`,
-    `overrides`, `base_dir` and `progress` as in simulate().
+    `overrides`, `base_dir` and `progress` as in simulate(). `fail_on` ("rollback=0.1",
+    "rollback,progressing") adds `failOn`: each condition with its estimate and whether
+    it failed, as `meshproof canary --fail-on`.
     """
     return _scenario_run("canary", scenario, base_dir, progress, seed=seed,
                          replications=replications, duration=_seconds(horizon),
                          jobs=_default_jobs(jobs), profile=profile or None,
-                         max_memory=max_memory, force=force, set=_overrides(overrides))
+                         max_memory=max_memory, force=force, set=_overrides(overrides),
+                         fail_on=fail_on)
 
 
 def _vary_flags(vary) -> list:

@@ -55,7 +55,8 @@ def canary(scenario: _Scenario, seed: Optional[int] = None, replications: Option
            horizon: Optional[float] = None, jobs: Optional[int] = None,
            profile: Optional[str] = None, max_memory: Optional[str] = None,
            force: bool = False, overrides: Optional[dict[str, Any]] = None,
-           base_dir: Optional[_Path] = None, progress: _Progress = None) -> dict[str, Any]: ...
+           base_dir: Optional[_Path] = None, progress: _Progress = None,
+           fail_on: Optional[str] = None) -> dict[str, Any]: ...
 def timeline_table(prediction: dict[str, Any]) -> list[dict[str, Any]]: ...
 _Search = Union[str, tuple[Any, ...], dict[str, Any], None]
 def sweep(scenario: _Scenario, vary: Optional[dict[str, Any]] = None, find_min: _Search = None,

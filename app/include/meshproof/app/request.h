@@ -80,9 +80,9 @@ struct Request {
   /// verify/diff: error|warning|info|never; simulate/sweep: violated|uncertain|never;
   /// canary: rollback[=P],progressing[=P] or never (CanaryGates).
   std::optional<std::string> fail_on;
-  std::vector<std::string> suppress;   // CODE or CODE=kind/ns/name
-  std::string config;                  // explicit .meshproof.yaml
-  std::string intents;                 // extra intents file
+  std::vector<std::string> suppress;  // CODE or CODE=kind/ns/name
+  std::string config;                 // explicit .meshproof.yaml
+  std::string intents;                // extra intents file
   std::optional<unsigned> solver_timeout_ms;
   bool quiet = false;
   bool color = false;               // ANSI colour for severities in text output

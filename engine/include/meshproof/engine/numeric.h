@@ -16,6 +16,9 @@ inline constexpr double kWeightTolerance = 1e-9;
 /// scenario can express, above the rounding of times up to 10^6 s.
 inline constexpr double kTimeTolerance = 1e-9;
 
+/// A share for JSON: rounded to 12 significant digits, far inside kShareTolerance, so that
+/// 1/5 computed as 0.19999999999999996 prints as 0.2.
+double RoundShare(double share);
 /// A share as a percentage with up to four significant digits: 0.125 -> "12.5%".
 std::string PercentText(double share);
 /// A share as a percentage with a fixed number of decimals: (0.0621, 2) -> "6.21%" (for
