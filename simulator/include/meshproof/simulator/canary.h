@@ -10,8 +10,10 @@
 // TrafficTarget opens to its callers fails every request and fails the success-rate check.
 //
 // Metric checks read the canary's inbound (server-side) responses over the trailing
-// metric interval, as Prometheus `rate(...[interval])` would: success rate as a
-// percentage (5xx and policy denials are failures), latency quantiles with
+// metric interval, as Prometheus `rate(...[interval])` would, seeing only what the queried
+// metric records (a policy denial: nothing under Linkerd and OSM, a 403 under Istio's
+// observer; DenialVisibility in flagger.h): success rate as a percentage (5xx are
+// failures, 403 too for templates that match it), latency quantiles with
 // histogram_quantile's linear interpolation inside the mesh's latency buckets; no data
 // is a failed check. The load tester is traffic sent straight to `<service>-canary` while
 // the analysis runs.
