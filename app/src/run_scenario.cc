@@ -188,7 +188,7 @@ namespace {
 // --fail-on for canary: each gate against its outcome's estimate, in the document and the
 // text (returned); exit 1 when an estimate exceeds its threshold.
 std::string ApplyCanaryGates(const std::vector<CanaryGate>& gates, const sim::CanaryPrediction& p,
-                      Outcome* out) {
+                             Outcome* out) {
   nlohmann::json list = nlohmann::json::array();
   std::string text;
   for (const CanaryGate& g : gates) {
@@ -202,8 +202,8 @@ std::string ApplyCanaryGates(const std::vector<CanaryGate>& gates, const sim::Ca
     char buf[256];
     std::snprintf(buf, sizeof buf, "fail-on %s > %g: P(%s) = %.3f [%.3f, %.3f]: %s\n",
                   g.outcome.c_str(), g.threshold,
-                  g.outcome == "rollback" ? "rolled back" : "progressing", est.p, est.low,
-                  est.high, failed ? "FAILED" : "ok");
+                  g.outcome == "rollback" ? "rolled back" : "progressing", est.p, est.low, est.high,
+                  failed ? "FAILED" : "ok");
     text += buf;
     if (failed) out->exit_code = kExitFindings;
   }
@@ -241,9 +241,8 @@ Outcome RunCanary(const Request& req) {
   auto gates = ParseCanaryGates(req.fail_on.value_or("never"));
   if (!gates.ok()) return CannotRun(gates.status().message());
   const std::string gate_text = ApplyCanaryGates(*gates, prediction, &out);
-  out.output = req.format == OutputFormat::kJson
-                   ? JsonText(&out.document)
-                   : sim::CanaryToText(prediction, ctx) + gate_text;
+  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
+                                                 : sim::CanaryToText(prediction, ctx) + gate_text;
   return out;
 }
 
