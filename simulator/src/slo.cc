@@ -66,15 +66,25 @@ const char* SloVerdictName(SloVerdict v) {
   return "uncertain";
 }
 
+namespace {
+
+// An SLO's result with what it states filled in and no verdict yet.
+SloResult ResultFor(const Slo& slo) {
+  SloResult s;
+  s.name = slo.name;
+  s.metric = slo.metric;
+  s.edge = slo.workload.empty() ? slo.from + " -> " + slo.to : slo.workload;
+  s.bound = slo.bound;
+  s.is_max = slo.is_max;
+  return s;
+}
+
+}  // namespace
+
 std::vector<SloResult> EvaluateSlos(const std::vector<Slo>& slos, const SimulationResult& result) {
   std::vector<SloResult> out;
   for (const Slo& slo : slos) {
-    SloResult s;
-    s.name = slo.name;
-    s.metric = slo.metric;
-    s.edge = slo.workload.empty() ? slo.from + " -> " + slo.to : slo.workload;
-    s.bound = slo.bound;
-    s.is_max = slo.is_max;
+    SloResult s = ResultFor(slo);
     bool found = false;
     const std::vector<double> xs = Values(slo, result, &found);
     if (xs.empty()) {
@@ -105,12 +115,7 @@ std::vector<SloResult> EvaluateSlos(const std::vector<Slo>& slos, const Simulati
 std::vector<SloResult> FailedSlos(const std::vector<Slo>& slos, const std::string& reason) {
   std::vector<SloResult> out;
   for (const Slo& slo : slos) {
-    SloResult s;
-    s.name = slo.name;
-    s.metric = slo.metric;
-    s.edge = slo.workload.empty() ? slo.from + " -> " + slo.to : slo.workload;
-    s.bound = slo.bound;
-    s.is_max = slo.is_max;
+    SloResult s = ResultFor(slo);
     s.verdict = SloVerdict::kViolated;
     s.note = reason;
     out.push_back(std::move(s));
