@@ -40,6 +40,10 @@ def test_simulate_and_canary_are_identical(meshproof_bin, scenario, monkeypatch)
         args = ["--replications", "3", "--seed", "5"]
         assert cli(meshproof_bin, "canary", "scenario.yaml", "-o", "json", *args, cwd=scenario) == \
             meshproof.canary("scenario.yaml", replications=3, seed=5)
+        assert cli(meshproof_bin, "canary", "scenario.yaml", "-o", "json", *args, "--fail-on",
+                   "rollback=0.5,progressing", cwd=scenario) == \
+            meshproof.canary("scenario.yaml", replications=3, seed=5,
+                             fail_on="rollback=0.5,progressing")
     else:
         args = ["--replications", "2", "--seed", "5", "--duration", "60s"]
         assert cli(meshproof_bin, "simulate", "scenario.yaml", "-o", "json", *args, cwd=scenario) == \

@@ -191,31 +191,37 @@ struct Simulator::Impl {
     for (const ServicePortInfo& p : svc.ports) {
       if (p.port == port) info = &p;
     }
-    std::map<std::uint32_t, std::pair<std::uint8_t, std::uint32_t>> per_endpoint;
+    // Decided once per endpoint (a workload): its replicas share identity and edge.
+    struct Decision {
+      std::uint8_t allowed = 0, adopted = 0;  // as its identity; as the one it may adopt
+      std::uint32_t edge = 0;
+    };
+    std::map<std::uint32_t, Decision> per_endpoint;
     std::vector<std::uint8_t> adopted;
     bool any_adoptable = false;
     for (std::size_t i = 0; i < pools[t.pool].members.size(); ++i) {
       const std::uint32_t e = pools[t.pool].member_endpoint[i];
+      const auto adopt = adoptable.find(replica_node[pools[t.pool].members[i]]);
+      any_adoptable = any_adoptable || adopt != adoptable.end();
       auto it = per_endpoint.find(e);
       if (it == per_endpoint.end()) {
         const Endpoint& ep = svc.endpoints[e];
-        const bool ok = Admits(source, ep.identity, info->target_ports[e], info->protocol, r);
+        Decision d;
+        d.allowed = Admits(source, ep.identity, info->target_ports[e], info->protocol, r);
+        d.adopted = adopt == adoptable.end()
+                        ? d.allowed
+                        : Admits(source, adopt->second, info->target_ports[e], info->protocol, r);
         const Workload& w = graph->model().workloads[ep.workload];
         EdgeInfo edge;
         edge.side = EdgeSide::kServer;
         edge.resource = {WorkloadKindName(w.workload_kind), w.meta.namespace_, w.meta.name};
         edge.peer = IdentityRef(source);
-        it = per_endpoint.emplace(e, std::make_pair(static_cast<std::uint8_t>(ok), Edge(edge)))
-                 .first;
+        d.edge = Edge(edge);
+        it = per_endpoint.emplace(e, d).first;
       }
-      t.allowed.push_back(it->second.first);
-      const auto adopt = adoptable.find(replica_node[pools[t.pool].members[i]]);
-      any_adoptable = any_adoptable || adopt != adoptable.end();
-      adopted.push_back(adopt == adoptable.end() ? it->second.first
-                                                 : static_cast<std::uint8_t>(Admits(
-                                                       source, adopt->second, info->target_ports[e],
-                                                       info->protocol, r)));
-      t.server_edge.push_back(it->second.second);
+      t.allowed.push_back(it->second.allowed);
+      adopted.push_back(it->second.adopted);
+      t.server_edge.push_back(it->second.edge);
     }
     if (any_adoptable) t.allowed_adopted = std::move(adopted);
     return t;
