@@ -7,10 +7,12 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +25,7 @@
 #include "meshproof/app/sweep.h"
 #include "meshproof/engine/loader.h"
 #include "meshproof/engine/render.h"
+#include "meshproof/simulator/simulation.h"
 
 namespace py = pybind11;
 
@@ -82,13 +85,23 @@ RunResult ToResult(const app::Outcome& o) {
 // KeyboardInterrupt here, with nothing returned.
 app::Outcome RunInterruptibly(app::Request req, const py::object& progress,
                               std::shared_ptr<std::atomic<bool>> cancel) {
-  auto fraction = std::make_shared<std::atomic<double>>(-1.0);
+  // The latest report, handed from the worker thread to this one.
+  struct Latest {
+    std::mutex mu;
+    std::optional<sim::Progress> progress;
+  };
+  auto latest = std::make_shared<Latest>();
   req.cancel = cancel.get();
-  if (!progress.is_none()) req.progress = [fraction](double f) { fraction->store(f); };
+  if (!progress.is_none()) {
+    req.progress = [latest](const sim::Progress& p) {
+      std::lock_guard<std::mutex> lock(latest->mu);
+      latest->progress = p;
+    };
+  }
   std::future<app::Outcome> done =
       std::async(std::launch::async, [r = std::move(req)] { return app::Run(r); });
-  double shown = -1;
-  const auto start = std::chrono::steady_clock::now();
+  sim::Progress shown;
+  shown.fraction = -1;
   for (;;) {
     std::future_status st;
     {
@@ -103,14 +116,20 @@ app::Outcome RunInterruptibly(app::Request req, const py::object& progress,
       }
       throw py::error_already_set();  // with the GIL: it takes Python's pending exception
     }
-    const double f = fraction->load();
-    if (!progress.is_none() && f >= 0 && f != shown) {
-      shown = f;
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::optional<sim::Progress> now;
+    {
+      std::lock_guard<std::mutex> lock(latest->mu);
+      now = std::exchange(latest->progress, std::nullopt);
+    }
+    if (now && (now->fraction != shown.fraction || now->runs_done != shown.runs_done)) {
+      shown = *now;
       py::dict info;
-      info["fraction"] = f;
-      info["elapsed_seconds"] = elapsed;
+      info["fraction"] = now->fraction;
+      info["points_done"] = now->runs_done;
+      info["points_total"] = now->runs_total;
+      info["events"] = now->events;
+      info["events_per_second"] = now->events_per_second();
+      info["elapsed_seconds"] = now->elapsed_seconds;
       progress(info);
     }
     if (st == std::future_status::ready) return done.get();
@@ -260,7 +279,8 @@ PYBIND11_MODULE(_core, m) {
       "Runs one command exactly as the `meshproof` binary would (argv without the program "
       "name): (exit_code, document, output, messages). Raises ValueError on bad usage and "
       "KeyboardInterrupt when interrupted. `scenario_text` is the scenario for SCENARIO '-'; "
-      "`progress(dict)` sees the fraction done; `evaluate(points, cancelled)` runs sweep "
+      "`progress(dict)` sees fraction, points_done, points_total, events, events_per_second "
+      "and elapsed_seconds; `evaluate(points, cancelled)` runs sweep "
       "points elsewhere (Dask).");
   m.def(
       "evaluate_points",

@@ -18,15 +18,19 @@
 namespace meshproof::app {
 namespace {
 
-// A progress bar on stderr, redrawn in place; only when stderr is a terminal.
-void DrawProgress(double fraction) {
-  const int width = 40;
-  const int filled = static_cast<int>(fraction * width + 0.5);
+// A progress bar on stderr, redrawn in place; only when stderr is a terminal: the share
+// of simulated time done, the points done of a sweep, and events per second.
+void DrawProgress(const sim::Progress& p) {
+  const int width = 30;
+  const int filled = static_cast<int>(p.fraction * width + 0.5);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(width, '.');
-  std::fprintf(stderr, "\rsimulating [%s] %3d%%", bar.c_str(),
-               static_cast<int>(fraction * 100 + 0.5));
-  if (fraction >= 1.0) std::fprintf(stderr, "\r%*s\r", width + 20, "");
+  char points[64] = "";
+  if (p.runs_total > 1)
+    std::snprintf(points, sizeof points, "  %zu/%zu points", p.runs_done, p.runs_total);
+  std::fprintf(stderr, "\rsimulating [%s] %3d%%%s  %.2fM events/s   ", bar.c_str(),
+               static_cast<int>(p.fraction * 100 + 0.5), points, p.events_per_second() / 1e6);
+  if (p.fraction >= 1.0) std::fprintf(stderr, "\r%*s\r", width + 70, "");
   std::fflush(stderr);
 }
 

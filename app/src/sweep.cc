@@ -1,8 +1,11 @@
 // sweep: what-if capacity over a scenario (sweep.h).
 #include "meshproof/app/sweep.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <iomanip>
 #include <map>
 #include <memory>
@@ -289,24 +292,80 @@ std::vector<SweepPoint> Grid(const std::vector<Axis>& axes) {
   return out;
 }
 
+// A sweep's progress across its batches of points (one for a grid, one per probe of a
+// search): points done of the total, events and wall time since the sweep began. Points
+// evaluated elsewhere (Dask) count when they come back; their events are not seen here.
+class SweepProgress {
+ public:
+  SweepProgress(std::function<void(const sim::Progress&)> report, std::size_t total)
+      : report_(std::move(report)), total_(std::max<std::size_t>(1, total)) {}
+  bool active() const { return static_cast<bool>(report_); }
+  // A report from the batch of `n` points now running.
+  void Batch(const sim::Progress& p, std::size_t n) {
+    events_now_ = events_before_ + p.events;
+    Report(std::min(1.0, (static_cast<double>(done_) + p.fraction * static_cast<double>(n)) /
+                             static_cast<double>(total_)),
+           done_ + p.runs_done);
+  }
+  // `n` points finished.
+  void Finished(std::size_t n) {
+    done_ += n;
+    events_before_ = events_now_;
+    Report(std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_)), done_);
+  }
+  // The sweep is over (a search may need fewer probes than its bound).
+  void Done() {
+    total_ = std::max<std::size_t>(1, done_);
+    Report(1.0, done_);
+  }
+
+ private:
+  void Report(double fraction, std::size_t done) const {
+    if (!report_) return;
+    sim::Progress q;
+    q.fraction = fraction >= 1 && done < total_ ? 0.999 : fraction;
+    q.runs_done = done;
+    q.runs_total = total_;
+    q.events = events_now_;
+    q.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    report_(q);
+  }
+  std::function<void(const sim::Progress&)> report_;
+  std::size_t total_, done_ = 0;
+  std::uint64_t events_before_ = 0, events_now_ = 0;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 // Runs points with the sweep's own additions (`extra`, such as its default replications)
 // carried by every point, so an evaluator elsewhere (Dask) runs exactly what runs here.
 StatusOr<std::vector<json>> Evaluate(const Request& req, std::vector<SweepPoint> points,
-                                     const std::vector<sim::Override>& extra) {
+                                     const std::vector<sim::Override>& extra,
+                                     SweepProgress* progress) {
   for (SweepPoint& p : points) p.overrides.insert(p.overrides.begin(), extra.begin(), extra.end());
-  if (req.evaluator) return req.evaluator(points);
-  return EvaluatePoints(req, points);
+  const std::size_t n = points.size();
+  Request local = req;
+  local.progress = nullptr;
+  if (progress->active()) {
+    local.progress = [progress, n](const sim::Progress& p) { progress->Batch(p, n); };
+  }
+  StatusOr<std::vector<json>> out =
+      req.evaluator ? req.evaluator(points) : EvaluatePoints(local, points);
+  if (out.ok()) progress->Finished(n);
+  return out;
 }
 
 // Bisection over the axis (monotone: more of it helps for min, hurts for max).
 Status Search(const Request& req, const Axis& axis, bool min,
-              const std::vector<sim::Override>& extra, std::vector<json>* points, json* search) {
+              const std::vector<sim::Override>& extra, SweepProgress* progress,
+              std::vector<json>* points, json* search) {
   const std::size_t n = axis.values.size();
   std::map<std::size_t, bool> meets;
   auto probe = [&](std::size_t i) -> StatusOr<bool> {
     auto it = meets.find(i);
     if (it != meets.end()) return it->second;
-    auto docs = Evaluate(req, Grid({Axis{axis.path, {axis.values[i]}, axis.flag}}), extra);
+    auto docs =
+        Evaluate(req, Grid({Axis{axis.path, {axis.values[i]}, axis.flag}}), extra, progress);
     if (!docs.ok()) return docs.status();
     points->push_back((*docs)[0]);
     return meets[i] = Meets((*docs)[0]);
@@ -546,7 +605,13 @@ Outcome RunSweep(const Request& request) {
   if (searched) {
     doc["varied"].push_back(searched->path);
     json search;
-    Status s = Search(req, *searched, min, base->extra, &points, &search);
+    // Bisection probes both ends, then halves the gaps between them.
+    const auto n = static_cast<double>(searched->values.size());
+    SweepProgress progress(
+        req.quiet ? nullptr : req.progress,
+        2 + static_cast<std::size_t>(std::ceil(std::log2(std::max(1.0, n - 1)))));
+    Status s = Search(req, *searched, min, base->extra, &progress, &points, &search);
+    progress.Done();
     if (!s.ok()) return RunFailed(s);
     std::sort(points.begin(), points.end(), [&](const json& a, const json& b) {
       const std::string& p = searched->path;
@@ -558,7 +623,10 @@ Outcome RunSweep(const Request& request) {
     if (search["best"].is_null()) out.exit_code = kExitFindings;
   } else {
     for (const Axis& a : axes) doc["varied"].push_back(a.path);
-    auto docs = Evaluate(req, Grid(axes), base->extra);
+    std::vector<SweepPoint> grid = Grid(axes);
+    SweepProgress progress(req.quiet ? nullptr : req.progress, grid.size());
+    auto docs = Evaluate(req, std::move(grid), base->extra, &progress);
+    progress.Done();
     if (!docs.ok()) return RunFailed(docs.status());
     points = std::move(*docs);
     const bool any = std::any_of(points.begin(), points.end(), Meets);

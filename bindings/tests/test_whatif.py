@@ -189,6 +189,21 @@ def test_progress_is_reported():
     meshproof.simulate(queue(50, duration=400), progress=seen.append)
     assert seen and seen[-1]["fraction"] == 1.0
     assert all(0 <= s["fraction"] <= 1 for s in seen)
+    assert seen[-1]["points_done"] == seen[-1]["points_total"] == 1
+    assert seen[-1]["events"] > 0 and seen[-1]["events_per_second"] > 0
+
+
+def test_sweep_progress_counts_points_and_events():
+    seen = []
+    meshproof.sweep(queue(50, duration=200), vary={"workloads[queue/node-a].replicas": [1, 2, 3]},
+                    progress=seen.append)
+    last = seen[-1]
+    assert (last["fraction"], last["points_done"], last["points_total"]) == (1.0, 3, 3)
+    assert last["events"] > 0 and last["events_per_second"] > 0
+    done = [s["points_done"] for s in seen]
+    assert done == sorted(done)  # never goes back
+    fractions = [s["fraction"] for s in seen]
+    assert fractions == sorted(fractions)
 
 
 def test_keyboard_interrupt_stops_a_long_run_within_a_second():

@@ -2,6 +2,7 @@
 // and turning them into means with 95% intervals, so the result never depends on `jobs`.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -209,6 +210,27 @@ void Conclude(const std::vector<std::string>& failures, bool cancelled, Simulati
   }
 }
 
+// A batch's progress: `f` of its simulated time, the runs whose replications (tasks) all
+// finished, the events of every task so far.
+Progress BatchProgress(double f, std::size_t runs,
+                       const std::vector<std::pair<std::size_t, int>>& tasks,
+                       const std::vector<ReplicationProgress>& progress,
+                       const std::vector<std::atomic<bool>>& finished,
+                       std::chrono::steady_clock::time_point start) {
+  Progress p;
+  p.fraction = f;
+  p.runs_total = runs;
+  std::vector<std::uint8_t> open(runs, 0);  // runs with a replication still going
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    p.events += progress[t].events.load(std::memory_order_relaxed);
+    if (!finished[t].load(std::memory_order_relaxed)) open[tasks[t].first] = 1;
+  }
+  for (std::uint8_t o : open) p.runs_done += o == 0 ? 1 : 0;
+  p.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return p;
+}
+
 }  // namespace
 
 std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
@@ -234,13 +256,21 @@ std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
   const std::size_t share =
       (budget > kept ? budget - kept : budget / 2) / static_cast<std::size_t>(concurrent);
   std::vector<std::string> failures(tasks.size());
-  std::vector<std::atomic<double>> progress(tasks.size());
-  for (auto& p : progress) p.store(0);
+  std::vector<ReplicationProgress> progress(tasks.size());
+  std::vector<std::atomic<bool>> finished(tasks.size());
+  for (auto& f : finished) f.store(false);
   auto fraction = [&] {
     double sum = 0;
-    for (auto& p : progress) sum += p.load(std::memory_order_relaxed);
+    for (auto& p : progress) sum += p.fraction.load(std::memory_order_relaxed);
     return tasks.empty() ? 1.0 : sum / static_cast<double>(tasks.size());
   };
+  const auto start = std::chrono::steady_clock::now();
+  std::function<void(double)> report;
+  if (batch.progress) {
+    report = [&](double f) {
+      batch.progress(BatchProgress(f, out.size(), tasks, progress, finished, start));
+    };
+  }
   auto cancelled = [&] { return batch.cancel != nullptr && batch.cancel->load(); };
   RunReplications(
       static_cast<int>(tasks.size()), jobs,
@@ -248,7 +278,10 @@ std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
         const auto ti = static_cast<std::size_t>(t);
         const auto [i, r] = tasks[ti];
         SimulationResult& res = out[i];
-        if (cancelled()) return;
+        if (cancelled()) {
+          finished[ti].store(true);
+          return;
+        }
         try {
           ReplicationResult& rr = res.runs[static_cast<std::size_t>(r)];
           rr = runs[i].simulator->RunReplication(ReplicationSeed(res.seed, r), res.duration,
@@ -260,8 +293,9 @@ std::vector<SimulationResult> RunBatch(const std::vector<BatchRun>& runs,
           res.runs[static_cast<std::size_t>(r)] = ReplicationResult{};
           failures[ti] = "out of memory while simulating replication " + std::to_string(r + 1);
         }
+        finished[ti].store(true);
       },
-      batch.progress, fraction);
+      report, fraction);
   const bool stop = cancelled();
   std::size_t t = 0;
   for (std::size_t i = 0; i < out.size(); ++i) {

@@ -4,7 +4,9 @@
 #include "meshproof/simulator/canary.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <functional>
 #include <thread>
 
 #include "canary_controller.h"
@@ -84,6 +86,21 @@ static Status RunCanaryReplications(const PreparedCanary& p, const SimulationOpt
       budget / static_cast<std::size_t>(std::max(1, std::min(jobs, out->replications)));
   out->runs.resize(static_cast<std::size_t>(out->replications));
   std::vector<std::string> failures(out->runs.size());
+  std::vector<ReplicationProgress> progress(out->runs.size());
+  const auto start = std::chrono::steady_clock::now();
+  std::function<void(double)> report;
+  if (options.progress) {
+    report = [&](double f) {  // one run: done when the pool says so (f == 1)
+      Progress p;
+      p.fraction = f;
+      p.runs_total = 1;
+      p.runs_done = f >= 1 ? 1 : 0;
+      for (const auto& r : progress) p.events += r.events.load(std::memory_order_relaxed);
+      p.elapsed_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      options.progress(p);
+    };
+  }
   RunReplications(
       out->replications, options.jobs,
       [&](int r) {
@@ -92,7 +109,7 @@ static Status RunCanaryReplications(const PreparedCanary& p, const SimulationOpt
           const std::uint64_t seed = ReplicationSeed(out->seed, r);
           CanaryController controller(p, seed);
           ReplicationResult rr =
-              p.simulator->RunReplication(seed, out->horizon, nullptr, &controller, share);
+              p.simulator->RunReplication(seed, out->horizon, &progress[i], &controller, share);
           if (!rr.aborted.empty()) {
             failures[i] = "over the memory budget while predicting replication " +
                           std::to_string(r + 1) + ": it " + rr.aborted;
@@ -103,7 +120,12 @@ static Status RunCanaryReplications(const PreparedCanary& p, const SimulationOpt
           failures[i] = "out of memory while predicting replication " + std::to_string(r + 1);
         }
       },
-      options.progress);
+      report,
+      [&] {
+        double sum = 0;
+        for (const auto& r : progress) sum += r.fraction.load(std::memory_order_relaxed);
+        return sum / static_cast<double>(progress.size());
+      });
   for (const std::string& f : failures) {
     if (!f.empty()) return Status::IoError(f + " (raise --max-memory, or lower the load)");
   }

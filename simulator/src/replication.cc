@@ -95,7 +95,7 @@ MetricValues Summarise(const LatencyHistogram& h, std::uint64_t s, std::uint64_t
 class Replication final : public ReplicationControl {
  public:
   Replication(const Simulator::Impl& m, std::uint64_t seed, double duration,
-              std::atomic<double>* progress, Controller* controller, std::size_t memory_budget,
+              ReplicationProgress* progress, Controller* controller, std::size_t memory_budget,
               const std::atomic<bool>* cancel)
       : m_(m),
         cancel_(cancel),
@@ -172,8 +172,10 @@ class Replication final : public ReplicationControl {
       now_ = e.time;
       ++events;
       Dispatch(e);
-      if ((events & 0xffff) == 0 && progress_ != nullptr)
-        progress_->store(now_ / end_, std::memory_order_relaxed);
+      if ((events & 0xffff) == 0 && progress_ != nullptr) {
+        progress_->fraction.store(now_ / end_, std::memory_order_relaxed);
+        progress_->events.store(events, std::memory_order_relaxed);
+      }
       if ((events & 0xfff) == 0) {
         if (OverBudget()) break;
         if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
@@ -219,7 +221,10 @@ class Replication final : public ReplicationControl {
       r.edges.push_back(Summarise(e.run, e.s, e.f, e.d, span));
       r.windows.push_back(std::move(e.windows));
     }
-    if (progress_ != nullptr) progress_->store(1.0, std::memory_order_relaxed);
+    if (progress_ != nullptr) {
+      progress_->events.store(r.events, std::memory_order_relaxed);
+      progress_->fraction.store(1.0, std::memory_order_relaxed);
+    }
     return r;
   }
 
@@ -864,7 +869,7 @@ class Replication final : public ReplicationControl {
   std::vector<std::uint8_t> mmpp_phase_;               // per source: the MMPP state
   std::vector<double> mmpp_end_;  // per source: when that state ends (< 0: not begun)
   double end_, warmup_, window_;
-  std::atomic<double>* progress_;
+  ReplicationProgress* progress_;
   std::size_t windows_ = 0;
   double now_ = 0;
   std::uint64_t seq_ = 0;
@@ -882,7 +887,7 @@ class Replication final : public ReplicationControl {
 }  // namespace
 
 ReplicationResult Simulator::RunReplication(std::uint64_t seed, double duration,
-                                            std::atomic<double>* progress, Controller* controller,
+                                            ReplicationProgress* progress, Controller* controller,
                                             std::size_t memory_budget,
                                             const std::atomic<bool>* cancel) const {
   Replication run(*impl_, seed, duration, progress, controller, memory_budget, cancel);

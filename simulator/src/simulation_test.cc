@@ -410,12 +410,19 @@ spec:
 TEST(Simulation, ProgressReachesOneAndResultsDoNotDependOnIt) {
   std::vector<double> seen;
   SimulationOptions o;
-  o.progress = [&](double f) { seen.push_back(f); };
+  std::uint64_t events = 0;
+  o.progress = [&](const Progress& p) {
+    seen.push_back(p.fraction);
+    events = p.events;
+  };
   auto s = Simulate(
       "validation",
       "  duration: 100s\n  sources: [{from: queue/client, to: queue/node-a, rate: 50}]\n", o);
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back(), 1.0);
+  std::uint64_t all = 0;
+  for (const auto& r : s->result.runs) all += r.events;
+  EXPECT_EQ(events, all);  // the last report counts every event
 }
 
 }  // namespace

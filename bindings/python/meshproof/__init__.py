@@ -220,8 +220,9 @@ def simulate(scenario, seed=None, replications=None, duration=None, jobs: Option
     values before validation, exactly as --set: {"sources[charges].rate": 300,
     "workloads[shop/cart].replicas": 4}. `duration` is in seconds. Same seed, same result,
     whatever `jobs` is (default: all cores, one inside a Dask worker). Ctrl-C stops the run
-    within a second (KeyboardInterrupt). `progress(info)` is called with {fraction,
-    elapsed_seconds}. Raises ValueError with the scenario's problems (file:line) when it
+    within a second (KeyboardInterrupt). `progress(info)` is called about every 100 ms with
+    {fraction, points_done, points_total (a sweep's points; 1 here), events,
+    events_per_second, elapsed_seconds}. Raises ValueError with the scenario's problems (file:line) when it
     cannot run, and when the run does not fit its memory or event budget (`max_memory`
     such as "4Gi"; `force` runs past the up-front estimate).
     """

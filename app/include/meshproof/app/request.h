@@ -18,6 +18,7 @@
 
 #include "meshproof/engine/status.h"
 #include "meshproof/simulator/scenario.h"
+#include "meshproof/simulator/simulation.h"
 #include "meshproof/solver/query.h"
 
 namespace meshproof::app {
@@ -97,7 +98,9 @@ struct Request {
   std::size_t max_memory = 0;      // bytes a run may hold; 0: half of physical memory
   bool force = false;              // run past the up-front estimate of the budgets
   int jobs = 0;                    // 0: all cores
-  std::function<void(double)> progress;
+  /// simulate/canary/sweep: how far the run has come, about every 100 ms (sweeps count
+  /// points; simulate and canary are one point). Called from the thread running the request.
+  std::function<void(const sim::Progress&)> progress;
   std::string topic;  // codes CODE, completion SHELL, help COMMAND
   /// simulate/canary/sweep: --set PATH=VALUE in order (sim::Override); --seed,
   /// --replications and --duration are shorthands added by the app layer.

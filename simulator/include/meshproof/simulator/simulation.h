@@ -101,14 +101,34 @@ struct ReplicationResult {
   bool cancelled = false;  // stopped by SimulationOptions::cancel; values incomplete
 };
 
+/// How far a run (or a batch of runs) has come, reported about every 100 ms.
+struct Progress {
+  double fraction = 0;        // of all simulated time to do (0..1)
+  std::size_t runs_done = 0;  // runs (a batch's points) with every replication finished
+  std::size_t runs_total = 0;
+  std::uint64_t events = 0;    // simulation events processed so far
+  double elapsed_seconds = 0;  // wall time since the run started
+  double events_per_second() const {
+    return elapsed_seconds > 0 ? static_cast<double>(events) / elapsed_seconds : 0;
+  }
+};
+
+/// What one replication has done so far, written by the replication's thread and read by
+/// whoever reports progress.
+struct ReplicationProgress {
+  std::atomic<double> fraction{0};       // of its simulated time
+  std::atomic<std::uint64_t> events{0};  // events processed
+};
+
 struct SimulationOptions {
   std::optional<std::uint64_t> seed;
   std::optional<int> replications;
   std::optional<double> duration;
   /// Threads for replications; 0 = all cores. Results do not depend on it.
   int jobs = 0;
-  /// Called with the fraction done (0..1), from worker threads, serialised; may be empty.
-  std::function<void(double)> progress;
+  /// Called about every 100 ms while the run goes (the last call has fraction 1), from one
+  /// thread at a time; may be empty.
+  std::function<void(const Progress&)> progress;
   /// The memory the run may hold, in bytes; 0 = DefaultMemoryBudget(). Enforced twice:
   /// up front from EstimateRun (refused unless `force`), and while running by the
   /// simulator's own accounting of what it holds (always; a replication past its share
@@ -193,7 +213,7 @@ class Simulator {
   std::size_t window_count(double duration) const;
 
   /// One replication of `duration` simulated seconds with this seed. Thread-safe.
-  /// `progress` (may be null) is set to the fraction of simulated time done.
+  /// `progress` (may be null) follows the fraction of simulated time and events done.
   /// With a controller (control.h), it runs inside the replication; it may stop it early.
   /// `memory_budget` (bytes, 0 = none) bounds what the replication may hold; past it the
   /// replication stops and says so in `aborted`. When `cancel` becomes true it stops and
@@ -203,7 +223,7 @@ class Simulator {
   /// from its own stream seeded from (seed, its name), so a change to one workload does not
   /// shift the draws of any other, and points of a sweep differ only by what they change.
   ReplicationResult RunReplication(std::uint64_t seed, double duration,
-                                   std::atomic<double>* progress = nullptr,
+                                   ReplicationProgress* progress = nullptr,
                                    Controller* controller = nullptr, std::size_t memory_budget = 0,
                                    const std::atomic<bool>* cancel = nullptr) const;
 
