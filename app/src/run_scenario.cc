@@ -238,6 +238,14 @@ Outcome RunCanary(const Request& req) {
   }
   const sim::RenderContext ctx = sim::ContextFor(loaded, req.paths[0], prepared->profile);
   out.document = sim::CanaryToJson(prediction, ctx);
+  // Findings the prediction itself shows (MP7004), on standard error and in the JSON.
+  Diagnostics findings;
+  sim::ReportPromotionDenial(*prepared, prediction, &findings);
+  AddText(findings, loaded.mesh.sources, false, &out.diagnostics_text);
+  out.document["findings"] = nlohmann::json::array();
+  for (const Diagnostic& d : findings.items()) {
+    out.document["findings"].push_back(DiagnosticToJson(d, loaded.mesh.sources));
+  }
   auto gates = ParseCanaryGates(req.fail_on.value_or("never"));
   if (!gates.ok()) return CannotRun(gates.status().message());
   const std::string gate_text = ApplyCanaryGates(*gates, prediction, &out);

@@ -65,7 +65,10 @@ def test_fail_on_gates_the_pipeline_on_the_predicted_probabilities(meshproof_bin
     r = run(meshproof_bin, "canary", denied, "--replications", "10", "--format", "json",
             "--fail-on", "rollback=0.5,progressing")
     assert r.returncode == 1, r.stderr
-    gates = json.loads(r.stdout)["failOn"]
+    doc = json.loads(r.stdout)
+    assert doc["findings"] == []  # OSM never records the denials: a rollback, no MP7004
+    assert doc["afterPromotion"] is None
+    gates = doc["failOn"]
     assert [(g["condition"], g["threshold"], g["failed"]) for g in gates] == [
         ("rollback", 0.5, True), ("progressing", 0.05, False)]
     low, high = gates[0]["ci95"]

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "canary_controller.h"
@@ -91,14 +93,14 @@ static Status RunCanaryReplications(const PreparedCanary& p, const SimulationOpt
   std::function<void(double)> report;
   if (options.progress) {
     report = [&](double f) {  // one run: done when the pool says so (f == 1)
-      Progress p;
-      p.fraction = f;
-      p.runs_total = 1;
-      p.runs_done = f >= 1 ? 1 : 0;
-      for (const auto& r : progress) p.events += r.events.load(std::memory_order_relaxed);
-      p.elapsed_seconds =
+      Progress now;
+      now.fraction = f;
+      now.runs_total = 1;
+      now.runs_done = f >= 1 ? 1 : 0;
+      for (const auto& r : progress) now.events += r.events.load(std::memory_order_relaxed);
+      now.elapsed_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      options.progress(p);
+      options.progress(now);
     };
   }
   RunReplications(
@@ -195,6 +197,87 @@ CanaryPrediction PredictCanary(const PreparedCanary& p, const SimulationOptions&
     }
   }
   return out;
+}
+
+namespace {
+
+// The pod port and protocol requests to `service` port `port` land on at an endpoint that
+// runs as `identity`; nullopt when the Service or port does not resolve.
+std::optional<std::pair<int, PortProtocol>> PodPort(const RouteGraph& g, ServiceId service,
+                                                    int port, IdentityId identity) {
+  if (service == kNoId) return std::nullopt;
+  const ServiceNode& svc = g.services()[service];
+  for (const ServicePortInfo& info : svc.ports) {
+    if (info.port != port) continue;
+    for (std::size_t e = 0; e < svc.endpoints.size(); ++e) {
+      if (svc.endpoints[e].identity == identity && info.target_ports[e] > 0) {
+        return std::make_pair(info.target_ports[e], info.protocol);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void ReportPromotionDenial(const PreparedCanary& p, const CanaryPrediction& prediction,
+                           Diagnostics* diags) {
+  if (p.graph == nullptr || prediction.after_promotion.runs == 0 ||
+      prediction.after_promotion.denied_share <= 0) {
+    return;
+  }
+  const RouteGraph& g = *p.graph;
+  const MeshModel& model = g.model();
+  const Workload& primary = model.workloads[p.primary_node];
+  const Workload& canary = model.workloads[p.canary_node];
+  const IdentityId old_id = g.FindIdentity(primary.meta.namespace_, primary.service_account);
+  const IdentityId new_id = g.FindIdentity(canary.meta.namespace_, canary.service_account);
+  const std::string ns = p.spec.namespace_;
+  const ServiceId primary_svc = g.FindService(ns, p.spec.service + "-primary");
+  // A witness: a user source of the apex Service that the old identity admits and the new
+  // one does not, checked concretely against the compiled policy.
+  for (const TrafficSource& src : p.scenario.sources) {
+    if (src.to != ns + "/" + p.spec.service) continue;
+    const auto slash = src.from.find('/');
+    const IdentityId from = g.FindIdentity(src.from.substr(0, slash), src.from.substr(slash + 1));
+    const auto pod = PodPort(g, primary_svc, src.port.value_or(p.spec.port), old_id);
+    if (from == kNoId || old_id == kNoId || !pod) continue;
+    const PortAccess before = g.Access(from, old_id, pod->first, pod->second);
+    const PortAccess after =
+        new_id == kNoId ? PortAccess{} : g.Access(from, new_id, pod->first, pod->second);
+    if (before.level == PortAccess::Level::kNone || after.level != PortAccess::Level::kNone) {
+      continue;
+    }
+    std::string opened_by;
+    for (std::size_t t : before.targets) {
+      const auto& tt = model.traffic_targets[t].meta;
+      opened_by += (opened_by.empty() ? "" : ", ") + tt.namespace_ + "/" + tt.name;
+    }
+    char share[64];
+    std::snprintf(share, sizeof share, "%.1f%%", prediction.after_promotion.denied_share * 100);
+    Diagnostic& d = diags->Report(
+        DiagCode::MP7004, p.spec.loc,
+        "Flagger will promote a canary that the access policy denies: its metrics provider (" +
+            p.spec.metrics_provider + ") does not count the denials as failures, and after " +
+            "promotion " + p.spec.target + "-primary runs as " + canary.meta.namespace_ + "/" +
+            canary.service_account + ", which no TrafficTarget opens to " + src.from +
+            " (TrafficTarget " + opened_by + " opens only " + primary.meta.namespace_ + "/" +
+            primary.service_account + "); " + share + " of user requests denied after promotion",
+        ObjectRef{"Canary", ns, p.spec.name});
+    const RequestShape& shape = src.mix.front();
+    d.witness = Witness{src.from,
+                        ns + "/" + p.spec.service,
+                        src.port.value_or(p.spec.port),
+                        shape.method,
+                        shape.path,
+                        shape.headers};
+    std::sort(d.witness->headers.begin(), d.witness->headers.end());
+    for (std::size_t t : before.targets) {
+      const auto& tt = model.traffic_targets[t].meta;
+      d.related.push_back(ObjectRef{"TrafficTarget", tt.namespace_, tt.name});
+    }
+    return;
+  }
 }
 
 }  // namespace meshproof::sim

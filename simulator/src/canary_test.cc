@@ -198,6 +198,9 @@ TEST(Canary, DeniedCanaryHasNoDataUnderLinkerdAndOsmAndRollsBack) {
     // 10% of 50 req/s from t1 (30 s) to the rollback at t4 (120 s): about 450 denied.
     EXPECT_NEAR(r.failed_user_requests.mean, 450, 60);
     EXPECT_EQ(r.after_promotion.runs, 0U);
+    Diagnostics d;
+    ReportPromotionDenial(*p->prepared, r, &d);
+    EXPECT_TRUE(d.empty());  // rolled back: nothing was promoted
   }
 }
 
@@ -218,6 +221,24 @@ TEST(Canary, DeniedCanaryPassesTheIstioObserverIsPromotedAndThenDeniesEveryone) 
   EXPECT_GT(r.after_promotion.denied_share, 0.999);
   EXPECT_GT(r.after_promotion.denied_user_requests.mean, 1000);
   ASSERT_TRUE(t.promotion_time.has_value());
+  // MP7004 names the identity, the TrafficTarget that opens only the old one, and a
+  // witness request.
+  Diagnostics d;
+  ReportPromotionDenial(*p->prepared, r, &d);
+  ASSERT_EQ(d.size(), 1U);
+  const Diagnostic& f = d.items()[0];
+  EXPECT_EQ(f.code, DiagCode::MP7004);
+  EXPECT_EQ(f.severity, Severity::kError);
+  EXPECT_NE(f.message.find("runs as test/podinfo-v2, which no TrafficTarget opens to "
+                           "test/frontend"),
+            std::string::npos)
+      << f.message;
+  ASSERT_FALSE(f.related.empty());
+  EXPECT_EQ(f.related[0].kind, "TrafficTarget");
+  ASSERT_TRUE(f.witness.has_value());
+  EXPECT_EQ(f.witness->source, "test/frontend");
+  EXPECT_EQ(f.witness->destination, "test/podinfo");
+  EXPECT_EQ(f.witness->port, 9898);
 }
 
 // A MetricTemplate keeps its own query: over istio_requests_total counting 4xx as

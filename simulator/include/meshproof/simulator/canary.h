@@ -114,6 +114,14 @@ CanaryPrediction PredictCanary(const PreparedCanary& prepared, const SimulationO
 double HistogramQuantile(double q, const std::vector<double>& bounds,
                          const std::vector<std::uint64_t>& counts);
 
+/// MP7004 when promoted runs saw user requests denied after the promotion: the primary
+/// now runs as the canary's identity, which the TrafficTargets that open the old identity
+/// to a caller do not open. Located at the Canary, naming those TrafficTargets, with a
+/// witness request re-checked against the access policy (allowed to the old identity,
+/// denied to the new). Nothing when no run promoted or nothing was denied.
+void ReportPromotionDenial(const PreparedCanary& p, const CanaryPrediction& prediction,
+                           Diagnostics* diags);
+
 nlohmann::json CanaryToJson(const CanaryPrediction& p, const RenderContext& ctx);
 std::string CanaryToText(const CanaryPrediction& p, const RenderContext& ctx);
 
