@@ -33,6 +33,13 @@ std::optional<double> Num(const Node* n) {
   if (end == n->value.c_str() || *end != '\0') return std::nullopt;
   return v;
 }
+// A number as an int: a YAML value such as 1e300 or .nan becomes nothing, or the nearest
+// of +-1e9, never an out-of-range conversion.
+std::optional<int> Int(const Node* n) {
+  const auto v = Num(n);
+  if (!v || std::isnan(*v)) return std::nullopt;
+  return static_cast<int>(std::clamp(*v, -1e9, 1e9));
+}
 Loc LocOf(FileId file, const Node* n, const std::string& path) {
   return Loc{file, n != nullptr ? n->line : 0, n != nullptr ? n->column : 0, path};
 }
@@ -381,10 +388,10 @@ class CanaryReader {
              "targetRef kind " + target_kind + " is not simulated (Deployments only)");
     }
     c.service = Str(At(root, {"spec", "service", "name"}), c.target);
-    c.port = static_cast<int>(Num(At(root, {"spec", "service", "port"})).value_or(80));
+    c.port = Int(At(root, {"spec", "service", "port"})).value_or(80);
     if (const Node* tp = At(root, {"spec", "service", "targetPort"})) {
-      if (auto v = Num(tp)) {
-        c.target_port = static_cast<int>(*v);
+      if (auto v = Int(tp)) {
+        c.target_port = *v;
       } else {
         c.target_port_name = Str(tp);
       }
@@ -415,7 +422,7 @@ class CanaryReader {
         c.interval = *d;
       }
     }
-    c.threshold = static_cast<int>(Num(At(a, {"threshold"})).value_or(0));
+    c.threshold = Int(At(a, {"threshold"})).value_or(0);
     if (c.threshold <= 0) {
       if (At(a, {"threshold"}) != nullptr) {
         Report(DiagCode::MP7003, At(a, {"threshold"}), "spec.analysis.threshold",
@@ -423,19 +430,18 @@ class CanaryReader {
       }
       c.threshold = 1;
     }
-    c.step_weight = static_cast<int>(Num(At(a, {"stepWeight"})).value_or(0));
+    c.step_weight = Int(At(a, {"stepWeight"})).value_or(0);
     if (const Node* sw = At(a, {"stepWeights"}); sw != nullptr && sw->IsSeq()) {
-      for (const Node* x : sw->children)
-        c.step_weights.push_back(static_cast<int>(Num(x).value_or(0)));
+      for (const Node* x : sw->children) c.step_weights.push_back(Int(x).value_or(0));
     }
-    c.max_weight = static_cast<int>(Num(At(a, {"maxWeight"})).value_or(0));
+    c.max_weight = Int(At(a, {"maxWeight"})).value_or(0);
     if (!c.step_weights.empty()) {
       c.max_weight = std::min(100, c.step_weights.back());  // even when stepWeight is set too
     } else if (c.max_weight <= 0) {
       c.max_weight = 100;
     }
-    c.step_weight_promotion = static_cast<int>(Num(At(a, {"stepWeightPromotion"})).value_or(0));
-    c.iterations = static_cast<int>(Num(At(a, {"iterations"})).value_or(0));
+    c.step_weight_promotion = Int(At(a, {"stepWeightPromotion"})).value_or(0);
+    c.iterations = Int(At(a, {"iterations"})).value_or(0);
   }
 
   // Settings Flagger's SMI routers mishandle (MP7001) or ignore (MP7003).

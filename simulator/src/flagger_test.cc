@@ -380,6 +380,21 @@ TEST(CanaryParse, DefaultsAndClamps) {
   EXPECT_EQ(c3[0].metrics[0].interval, 60);
 }
 
+// Numbers no int holds (a fuzzer's find: a 65-digit port) are clamped, and .nan is left
+// out, never converted out of range.
+TEST(CanaryParse, HugeAndNanNumbersAreClampedOrIgnored) {
+  Diagnostics d;
+  std::string canary = kCanary;
+  canary.replace(canary.find("port: 80"), 8, "port: 98333333333333333333333333333333333333398");
+  auto cs =
+      Parse(canary + "    stepWeight: 1e300\n    threshold: .nan\n    iterations: -1e30\n", &d);
+  ASSERT_EQ(cs.size(), 1u);
+  EXPECT_EQ(cs[0].port, 1000000000);
+  EXPECT_EQ(cs[0].step_weight, 1000000000);
+  EXPECT_EQ(cs[0].threshold, 1);  // .nan: not a number, so the default
+  EXPECT_EQ(cs[0].iterations, -1000000000);
+}
+
 TEST(CanaryParse, CombinationsSmiRoutersMishandleAreMP7001) {
   Diagnostics d;
   Parse(kCanary + "    stepWeight: 10\n    mirror: true\n", &d);
