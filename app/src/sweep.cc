@@ -91,7 +91,8 @@ StatusOr<std::vector<std::string>> Range(const std::vector<std::string>& parts, 
     return Status::InvalidArgument(what + ": a range of real values needs a STEP (FROM:TO:STEP)");
   }
   const auto step = parts.size() == 3 ? read(parts[2]) : std::optional<double>(1.0);
-  if (!from || !to || !step || *step <= 0 || *to < *from) {
+  if (!from || !to || !step || !std::isfinite(*from) || !std::isfinite(*to) ||
+      !std::isfinite(*step) || *step <= 0 || *to < *from) {
     return Status::InvalidArgument(what + ": expected FROM:TO:STEP with FROM <= TO and STEP > 0");
   }
   const double count = std::floor((*to - *from) / *step + 1e-9) + 1;

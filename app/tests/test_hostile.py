@@ -182,3 +182,12 @@ def test_hostile_scenarios_end_in_exit_2_with_a_reason(meshproof_bin, tmp_path):
                  "  - {workload: queue/node-b, calls: [{to: queue/node-a}]}\n")
     r = run(meshproof_bin, "simulate", str(s), timeout=30)
     assert r.returncode == 2 and b"synchronous call cycle queue/node-a -> queue/node-b -> queue/node-a" in r.stderr
+
+
+@pytest.mark.parametrize("flag", ["--vary", "--find-min"])
+@pytest.mark.parametrize("value", ["nan:1:1", "1:inf:1", "0:1:nan", "-inf:0:1"])
+def test_sweep_ranges_that_are_not_finite_are_usage_errors(meshproof_bin, flag, value):
+    scenario = ROOT / "scenarios" / "payments" / "scenario.yaml"
+    r = run(meshproof_bin, "sweep", str(scenario), flag, f"duration={value}")
+    assert r.returncode == 2, r.stderr
+    assert value.encode() in r.stderr
