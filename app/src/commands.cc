@@ -17,10 +17,11 @@ namespace {
 // Flag groups, so each command's list reads as what it is.
 const std::vector<std::string> kOutputFlags = {"--output", "--format", "--output-file",
                                                "--quiet",  "--color",  "--help"};
-const std::vector<std::string> kLoadFlags = {"--namespace", "--profile", "--config"};
-const std::vector<std::string> kRunFlags = {"--seed",  "--replications", "--duration",
-                                            "--jobs",  "--profile",      "--max-memory",
-                                            "--force", "--set",          "--base-dir"};
+const std::vector<std::string> kLoadFlags = {"--namespace", "--profile", "--permissive",
+                                             "--no-permissive", "--config"};
+const std::vector<std::string> kRunFlags = {
+    "--seed",          "--replications", "--duration", "--jobs", "--profile", "--permissive",
+    "--no-permissive", "--max-memory",   "--force",    "--set",  "--base-dir"};
 
 std::vector<std::string> Join(std::initializer_list<std::vector<std::string>> parts) {
   std::vector<std::string> out;
@@ -251,6 +252,8 @@ Status ApplyFlag(const CommandSpec& c, const FlagSpec& f, const std::string& v, 
     r->git_ref = v;
   } else if (flag == "--fail-on-grant") {
     r->fail_on_grant = true;
+  } else if (flag == "--permissive" || flag == "--no-permissive") {
+    r->permissive = flag == "--permissive";
   } else if (flag == "--include-deny") {
     r->include_deny = true;
   } else if (flag == "--exact-headers") {
@@ -422,6 +425,10 @@ const std::vector<FlagSpec>& AllFlags() {
        "namespace for objects and names written without one (default: default)"},
       {"--profile", "", "NAME", "spec osm traefik linkerd",
        "semantics profile: spec (default), osm, traefik, linkerd"},
+      {"--permissive", "", "", "",
+       "OSM's permissive traffic policy mode: access policy allows every request (opt-in)"},
+      {"--no-permissive", "", "", "",
+       "enforce the TrafficTargets even where the config or scenario says permissive"},
       {"--config", "", "FILE", "", "settings file (default: .meshproof.yaml beside the inputs)"},
       {"--fail-on", "", "LEVEL", "error warning info never",
        "exit 1 when a finding is at or above LEVEL (default: error, or failOn)"},

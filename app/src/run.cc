@@ -27,8 +27,24 @@ std::string Plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-json Envelope(const std::string& profile, const std::vector<std::string>& inputs) {
-  return json{{"meshproof_version", MeshproofVersion()}, {"profile", profile}, {"inputs", inputs}};
+json Envelope(const std::string& profile, bool permissive, const std::vector<std::string>& inputs) {
+  return json{{"meshproof_version", MeshproofVersion()},
+              {"profile", profile},
+              {"permissive", permissive},
+              {"inputs", inputs}};
+}
+
+json Envelope(const Settings& s, const std::vector<std::string>& inputs) {
+  return Envelope(s.profile_name, s.verify.permissive, inputs);
+}
+
+// The profile as summaries name it: "osm", or "osm, permissive".
+std::string ProfileLabel(const Settings& s) {
+  return s.profile_name + (s.verify.permissive ? ", permissive" : "");
+}
+
+const Profile& ProfileOf(const Settings& s) {
+  return GetProfile(s.verify.profile, s.verify.permissive);
 }
 
 // Operational failures of the load (unreadable paths) go to stderr and make the exit 2,
@@ -54,7 +70,7 @@ std::string VerifySummary(const Diagnostics& diags, const LoadResult& r, std::si
 
 json VerifyJson(const Request& req, const Settings& s, const Diagnostics& diags,
                 const LoadResult& r, std::size_t suppressed) {
-  json j = Envelope(s.profile_name, req.paths);
+  json j = Envelope(s, req.paths);
   j["summary"] = {{"errors", diags.Count(Severity::kError)},
                   {"warnings", diags.Count(Severity::kWarning)},
                   {"infos", diags.Count(Severity::kInfo)},
@@ -108,7 +124,7 @@ Outcome RunVerify(const Request& req, LoadResult& r) {
     default:
       out.output = FindingsText(diags.items(), r.sources,
                                 TextStyle{req.color, req.quiet, settings->fail_on});
-      if (!req.quiet) out.output += VerifySummary(diags, r, suppressed, settings->profile_name);
+      if (!req.quiet) out.output += VerifySummary(diags, r, suppressed, ProfileLabel(*settings));
   }
   out.exit_code = FinishWithFailures(r, failing > 0 ? kExitFindings : kExitClean, &out);
   return out;
@@ -118,12 +134,12 @@ Outcome RunReach(const Request& req, LoadResult& r) {
   Outcome out;
   auto settings = ResolveSettings(req, req.paths, &r);
   if (!settings.ok()) return CannotRun(settings.status().message());
-  const RouteGraph g = CompileGraph(r.model, GetProfile(settings->verify.profile));
+  const RouteGraph g = CompileGraph(r.model, ProfileOf(*settings));
   const std::vector<ReachEntry> matrix = ReachMatrix(g, req.include_deny);
-  out.document = Envelope(settings->profile_name, req.paths);
+  out.document = Envelope(*settings, req.paths);
   out.document["entries"] = ReachToJson(g, matrix);
   out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
-                                                 : ReachText(g, matrix, settings->profile_name);
+                                                 : ReachText(g, matrix, ProfileLabel(*settings));
   out.exit_code = FinishWithFailures(r, kExitClean, &out);
   return out;
 }
@@ -152,14 +168,14 @@ Outcome RunQuery(const Request& req, LoadResult& r) {
   if (!settings.ok()) return CannotRun(settings.status().message());
   auto q = ResolveQueryNames(req);
   if (!q.ok()) return CannotRun(q.status().message());
-  const RouteGraph g = CompileGraph(r.model, GetProfile(settings->verify.profile));
+  const RouteGraph g = CompileGraph(r.model, ProfileOf(*settings));
   if (std::string problem = NameProblem(g, *q); !problem.empty()) {
     Outcome bad = CannotRun(problem);
     FinishWithFailures(r, kExitCannotRun, &bad);
     return bad;
   }
   const QueryAnswer a = Query(g, *q, settings->solver_timeout_ms);
-  out.document = Envelope(settings->profile_name, req.paths);
+  out.document = Envelope(*settings, req.paths);
   out.document.update(QueryAnswerToJson(a));
   out.output = req.format == OutputFormat::kJson ? JsonText(&out.document) : QueryText(a);
   const int verdict_exit = a.unknown                      ? kExitUnknown
@@ -171,7 +187,7 @@ Outcome RunQuery(const Request& req, LoadResult& r) {
 
 Outcome RunModel(const Request& req, const LoadResult& r) {
   Outcome out;
-  out.document = Envelope(req.profile.value_or("spec"), req.paths);
+  out.document = Envelope(req.profile.value_or("spec"), req.permissive.value_or(false), req.paths);
   out.document["model"] = ModelToJson(r.model, r.sources);
   out.document["diagnostics"] = json::array();
   for (const Diagnostic& d : r.diagnostics.items()) {
@@ -207,9 +223,10 @@ Outcome RunDiff(const Request& req) {
   if (!settings.ok()) return CannotRun(settings.status().message());
   DiffOptions dopt;
   dopt.profile = settings->verify.profile;
+  dopt.permissive = settings->verify.permissive;
   dopt.solver_timeout_ms = settings->solver_timeout_ms;
   const DiffResult d = Diff(base, next, dopt);
-  out.document = Envelope(settings->profile_name, req.paths);
+  out.document = Envelope(*settings, req.paths);
   out.document["base"] = req.git_ref.empty() ? req.paths[0] : req.git_ref;
   out.document.update(DiffToJson(d));
   switch (req.format) {

@@ -41,6 +41,10 @@ StatusOr<std::vector<sim::Override>> ScenarioOverrides(const Request& req) {
     out.push_back({path, v, flag + " " + v});
   };
   if (req.seed) shorthand("--seed", "seed", std::to_string(*req.seed));
+  if (req.permissive) {
+    shorthand(*req.permissive ? "--permissive" : "--no-permissive", "permissive",
+              *req.permissive ? "true" : "false");
+  }
   if (req.replications)
     shorthand("--replications", "replications", std::to_string(*req.replications));
   if (req.duration) {

@@ -89,6 +89,7 @@ StatusOr<Settings> ResolveSettings(const Request& request,
     s.profile_name = *config.profile;
   }
   s.verify.profile = *ParseProfileName(s.profile_name);
+  s.verify.permissive = request.permissive.value_or(config.permissive.value_or(false));
 
   if (request.fail_on) {
     auto f = ParseFailOn(*request.fail_on, "--fail-on");

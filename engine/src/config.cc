@@ -188,6 +188,12 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       auto s = Str(v);
       if (!s) return Bad(name, v, "profile: expected " + ProfileNameList());
       c.profile = *s;
+    } else if (key == "permissive") {
+      if (!v->IsScalar() || v->Type() != yaml::ScalarType::kBool) {
+        return Bad(name, v, "permissive: expected true or false");
+      }
+      c.permissive = v->value == "true" || v->value == "True" || v->value == "TRUE" ||
+                     v->value == "yes" || v->value == "on" || v->value == "y" || v->value == "Y";
     } else if (key == "failOn" || key == "fail-on") {
       auto s = Str(v);
       if (!s || (*s != "never" && !ParseSeverity(*s)))
@@ -237,7 +243,8 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
     } else {
       return Bad(name, r->Key(i),
                  "unknown setting '" + key +
-                     "' (profile, failOn, requireWeightSum, solverTimeoutMs, overBroadSources, "
+                     "' (profile, permissive, failOn, requireWeightSum, solverTimeoutMs, "
+                     "overBroadSources, "
                      "severity, suppress, intents)");
     }
   }

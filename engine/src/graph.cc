@@ -156,7 +156,7 @@ PortAccess RouteGraph::Access(IdentityId source, IdentityId destination, int tar
                               PortProtocol protocol) const {
   PortAccess out;
   const Profile& p = *impl_->profile;
-  if (!p.evaluates_access) {
+  if (!p.EnforcesAccess()) {
     out.level = PortAccess::Level::kAll;
     return out;
   }

@@ -66,7 +66,15 @@ const std::vector<Profile>& AllProfiles() {
   return profiles;
 }
 
-const Profile& GetProfile(ProfileId id) { return AllProfiles()[static_cast<std::size_t>(id)]; }
+const Profile& GetProfile(ProfileId id, bool permissive) {
+  if (!permissive) return AllProfiles()[static_cast<std::size_t>(id)];
+  static const std::vector<Profile> permissive_profiles = [] {
+    std::vector<Profile> out = AllProfiles();
+    for (Profile& p : out) p.permissive = true;
+    return out;
+  }();
+  return permissive_profiles[static_cast<std::size_t>(id)];
+}
 
 std::optional<ProfileId> ParseProfileName(std::string_view name) {
   for (const Profile& p : AllProfiles()) {

@@ -316,7 +316,8 @@ PreparedScenario PrepareScenario(LoadedScenario* loaded, const std::string& prof
                                "unknown profile '" + out.profile + "'");
     return out;
   }
-  out.graph = std::make_unique<RouteGraph>(CompileGraph(loaded->mesh.model, GetProfile(*id)));
+  out.graph = std::make_unique<RouteGraph>(
+      CompileGraph(loaded->mesh.model, GetProfile(*id, loaded->scenario.permissive)));
   out.simulator = Simulator::Create(loaded->scenario, *out.graph, &loaded->diagnostics);
   return out;
 }

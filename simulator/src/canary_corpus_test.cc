@@ -4,6 +4,7 @@
 // revisions; the Istio A/B canary is rejected (MP7001) as the SMI routers would mishandle it.
 //
 // Exit code 77 (ctest: skipped) with a plain message when the corpus is absent.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -113,6 +114,57 @@ TEST(FlaggerCorpus, EveryCanaryLoadsAndRuns) {
   }
   EXPECT_GE(predicted, 9);
   EXPECT_EQ(rejected, 1);
+}
+
+// Flagger's OSM tutorial (docs/gitbook/tutorials/osm-progressive-delivery.md): the Canary
+// of 06 with the podinfo and load tester workloads of its kustomize bases, in namespace
+// test, no ServiceAccounts and no TrafficTargets. The tutorial installs OSM with
+// enablePermissiveTrafficPolicy=true and shows the canary promoted; enforced policy
+// denies the load tester (OSM records no denial: no data) and Flagger rolls back.
+CanaryPrediction PredictOsmTutorial(bool permissive) {
+  const fs::path w = fs::path(MESHPROOF_CORPUS) / "flagger-workloads";
+  LoadedScenario loaded = LoadScenarioText(
+      "apiVersion: meshproof.dev/v1alpha1\nkind: Scenario\nmetadata: {name: osm-tutorial}\n"
+      "spec:\n  mesh: [" +
+          (kCorpus / "06-osm-tutorial-canary.yaml").string() + ", " +
+          (w / "podinfo-deployment.yaml").string() + ", " +
+          (w / "tester-deployment.yaml").string() + ", " + (w / "tester-service.yaml").string() +
+          "]\n  namespace: test\n  profile: osm\n  permissive: " + (permissive ? "true" : "false") +
+          "\n  defaults: {concurrency: 16, serviceTime: 5ms}\n"
+          "  canary: {name: test/podinfo, provider: osm, loadTester: {from: test/default}}\n",
+      "osm-tutorial.yaml", ".");
+  std::unique_ptr<PreparedCanary> p = PrepareCanary(&loaded);
+  for (const Diagnostic& d : loaded.diagnostics.items()) ADD_FAILURE() << d.message;
+  if (!p->ok()) return {};
+  SimulationOptions o;
+  o.replications = 10;
+  o.jobs = 2;
+  return PredictCanary(*p, o);
+}
+
+TEST(FlaggerCorpus, OsmTutorialPromotesUnderPermissiveMode) {
+  const CanaryPrediction r = PredictOsmTutorial(true);
+  ASSERT_EQ(r.runs.size(), 10u);
+  EXPECT_EQ(r.promoted.p, 1.0);
+  const CanaryRun& t = r.runs[r.typical];
+  std::vector<std::string> events;
+  for (const TickRecord& tick : t.timeline)
+    events.insert(events.end(), tick.events.begin(), tick.events.end());
+  // The tutorial's trace: ten steps of 5 up to maxWeight 50, then the promotion.
+  EXPECT_NE(std::find(events.begin(), events.end(), "Advance podinfo.test canary weight 50"),
+            events.end());
+  EXPECT_NE(std::find(events.begin(), events.end(),
+                      "Copying podinfo.test template spec to podinfo-primary.test"),
+            events.end());
+  EXPECT_EQ(events.back(), "Promotion completed! Scaling down podinfo.test");
+  EXPECT_EQ(r.failed_load_requests.max, 0);
+}
+
+TEST(FlaggerCorpus, OsmTutorialRollsBackUnderEnforcedPolicy) {
+  const CanaryPrediction r = PredictOsmTutorial(false);
+  ASSERT_EQ(r.runs.size(), 10u);
+  EXPECT_EQ(r.rolled_back.p, 1.0);
+  EXPECT_GT(r.failed_load_requests.min, 0);  // every load-test request is denied
 }
 
 }  // namespace

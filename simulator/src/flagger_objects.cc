@@ -272,7 +272,8 @@ std::unique_ptr<PreparedCanary> PrepareCanary(LoadedScenario* loaded,
                    settings.loc, &p.scenario);
   DescribeWorkload(p.spec.namespace_ + "/" + p.spec.target, settings.canary, settings.loc,
                    &p.scenario);
-  p.graph = std::make_unique<RouteGraph>(CompileGraph(model, GetProfile(*profile_id)));
+  p.graph = std::make_unique<RouteGraph>(
+      CompileGraph(model, GetProfile(*profile_id, p.scenario.permissive)));
   AddLoadTester(settings, &p);
   if (!FindFlaggerNodes(model, &p)) {
     loaded->diagnostics.Report(

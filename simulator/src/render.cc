@@ -155,13 +155,15 @@ std::string MilliQuantity(double v) {
 
 RenderContext ContextFor(const LoadedScenario& loaded, const std::string& file,
                          const std::string& profile) {
-  return RenderContext{loaded.scenario.name, file, loaded.scenario.mesh, profile};
+  return RenderContext{loaded.scenario.name, file, loaded.scenario.mesh, profile,
+                       loaded.scenario.permissive};
 }
 
 json RunEnvelope(const RenderContext& ctx, std::uint64_t seed, int replications) {
   json out;
   out["meshproof_version"] = MeshproofVersion();
   out["profile"] = ctx.profile;
+  out["permissive"] = ctx.permissive;
   out["scenario"] = {{"name", ctx.scenario_name}, {"file", ctx.scenario_file}};
   out["inputs"] = ctx.inputs;
   out["seed"] = seed;

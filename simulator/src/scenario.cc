@@ -976,6 +976,8 @@ void ParseRunSetting(Reader& r, const std::string& key, const Node* v, const std
     } else if (s) {
       sc->profile = *s;
     }
+  } else if (key == "permissive") {
+    sc->permissive = r.Bool(v, sub, false);
   } else if (key == "namespace") {
     if (auto s = r.String(v, sub)) sc->default_namespace = *s;
   } else if (key == "seed") {
@@ -1091,39 +1093,40 @@ std::optional<Slo> ParseSlo(Reader& r, const Node* n, const std::string& path) {
 }
 
 void ParseSpec(Reader& r, const Node* spec, const std::string& dir, Scenario* sc) {
-  r.Map(
-      spec, "spec",
-      {"mesh", "profile", "namespace", "seed", "duration", "warmup", "window", "replications",
-       "network", "loadBalancing", "defaults", "sources", "workloads", "routes", "canary", "slos"},
-      [&](const std::string& key, const Node* v, const std::string& sub) {
-        if (key == "mesh") {
-          ParseMesh(r, v, sub, dir, sc);
-        } else if (key == "defaults") {
-          std::string unused;
-          r.ParseBehaviour(v, sub, &sc->defaults, true, &unused);
-        } else if (key == "sources") {
-          r.List(v, sub, [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, sc); });
-        } else if (key == "workloads") {
-          ParseWorkloads(r, v, sub, sc);
-        } else if (key == "canary") {
-          ParseCanary(r, v, sub, sc);
-        } else if (key == "routes") {
-          r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, sc); });
-        } else if (key == "slos") {
-          std::set<std::string> names;
-          r.List(v, sub, [&](const Node* p, const std::string& pp) {
-            if (auto slo = ParseSlo(r, p, pp)) {
-              if (!names.insert(slo->name).second) {
-                r.Error(p, pp, "SLO '" + slo->name + "' is defined twice");
-              } else {
-                sc->slos.push_back(std::move(*slo));
+  r.Map(spec, "spec",
+        {"mesh", "profile", "permissive", "namespace", "seed", "duration", "warmup", "window",
+         "replications", "network", "loadBalancing", "defaults", "sources", "workloads", "routes",
+         "canary", "slos"},
+        [&](const std::string& key, const Node* v, const std::string& sub) {
+          if (key == "mesh") {
+            ParseMesh(r, v, sub, dir, sc);
+          } else if (key == "defaults") {
+            std::string unused;
+            r.ParseBehaviour(v, sub, &sc->defaults, true, &unused);
+          } else if (key == "sources") {
+            r.List(v, sub,
+                   [&](const Node* s, const std::string& sp) { ParseSource(r, s, sp, sc); });
+          } else if (key == "workloads") {
+            ParseWorkloads(r, v, sub, sc);
+          } else if (key == "canary") {
+            ParseCanary(r, v, sub, sc);
+          } else if (key == "routes") {
+            r.List(v, sub, [&](const Node* p, const std::string& pp) { ParseRoute(r, p, pp, sc); });
+          } else if (key == "slos") {
+            std::set<std::string> names;
+            r.List(v, sub, [&](const Node* p, const std::string& pp) {
+              if (auto slo = ParseSlo(r, p, pp)) {
+                if (!names.insert(slo->name).second) {
+                  r.Error(p, pp, "SLO '" + slo->name + "' is defined twice");
+                } else {
+                  sc->slos.push_back(std::move(*slo));
+                }
               }
-            }
-          });
-        } else {
-          ParseRunSetting(r, key, v, sub, sc);
-        }
-      });
+            });
+          } else {
+            ParseRunSetting(r, key, v, sub, sc);
+          }
+        });
   if (!spec->IsMap() || spec->Get("mesh") == nullptr) {
     r.Error(spec, "spec", "missing `mesh:` (the manifest files or folders this scenario runs on)");
   }

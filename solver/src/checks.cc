@@ -27,20 +27,43 @@ class Checker {
   }
 
   void Run() {
+    const std::size_t first = out_->size();
     CheckServedVersions();
     for (std::size_t i = 0; i < m_.traffic_targets.size(); ++i) CheckTarget(i);
     for (const auto& hrg : m_.http_route_groups) CheckRouteGroup(hrg);
     CheckL4Ports();
     CheckSplits();
-    if (p_.evaluates_access) {
+    if (p_.EnforcesAccess()) {
       CheckWorkloadsWithoutPolicy();
       CheckServiceReachability();
     }
     if (o_.portability) CheckPortability();
     if (o_.route_checks) RunRouteChecks(g_, o_, out_);
+    if (p_.permissive) AdjustForPermissiveMode(first);
   }
 
  private:
+  // Permissive mode ignores every TrafficTarget (smi-semantics.md 7.2): a broken or
+  // dangling one changes nothing today and becomes a problem the day policy is enforced,
+  // so its errors are warnings that say so, and an over-broad grant (MP1008) means
+  // nothing when everything is allowed anyway. Reachability findings (MP1009-MP1011,
+  // MP3011) are not produced at all under permissive mode.
+  void AdjustForPermissiveMode(std::size_t first) {
+    auto& items = out_->mutable_items();
+    std::vector<Diagnostic> kept(items.begin(), items.begin() + static_cast<long>(first));
+    for (std::size_t i = first; i < items.size(); ++i) {
+      Diagnostic& d = items[i];
+      const std::string id = InfoOf(d.code).id;
+      if (d.code == DiagCode::MP1008) continue;
+      if (id.rfind("MP1", 0) == 0) {
+        if (d.severity == Severity::kError) d.severity = Severity::kWarning;
+        d.message += " (permissive mode: TrafficTargets are not enforced until it is off)";
+      }
+      kept.push_back(std::move(d));
+    }
+    items = std::move(kept);
+  }
+
   Diagnostic& Report(DiagCode code, const ObjectMeta& meta, const std::string& path,
                      std::string message) {
     return out_->Report(code, path.empty() ? meta.loc : meta.LocOf(path), std::move(message),
@@ -427,7 +450,7 @@ class Checker {
 
   // MP3011: a source allowed to reach the root is denied on a positive-weight backend.
   void CheckSplitAccess(const SplitNode& node) {
-    if (!p_.evaluates_access || node.root == kNoId) return;
+    if (!p_.EnforcesAccess() || node.root == kNoId) return;
     const TrafficSplit& ts = m_.traffic_splits[node.split];
     const ServiceNode& root = g_.services()[node.root];
     for (const auto& port : root.ports) {
@@ -556,7 +579,7 @@ class Checker {
     std::vector<std::unique_ptr<Profile>> profiles;
     std::vector<RouteGraph> others;
     for (const Profile& prof : AllProfiles()) {
-      if (prof.id == p_.id || !prof.evaluates_access || !p_.evaluates_access) continue;
+      if (prof.id == p_.id || !prof.evaluates_access || !p_.EnforcesAccess()) continue;
       auto copy = std::make_unique<Profile>(prof);
       copy->served = GetProfile(ProfileId::kSpec).served;
       others.push_back(CompileGraph(m_, *copy));

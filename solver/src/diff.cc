@@ -45,8 +45,8 @@ class Differ {
       : base_(base),
         next_(next),
         o_(o),
-        g0_(CompileGraph(base.model, GetProfile(o.profile))),
-        g1_(CompileGraph(next.model, GetProfile(o.profile))),
+        g0_(CompileGraph(base.model, GetProfile(o.profile, o.permissive))),
+        g1_(CompileGraph(next.model, GetProfile(o.profile, o.permissive))),
         solver_(o.solver_timeout_ms, &budget_) {}
 
   DiffResult Run() {
@@ -299,7 +299,7 @@ class Differ {
       out.push_back(base());
       return out;
     }
-    const Profile& prof = GetProfile(o_.profile);
+    const Profile& prof = GetProfile(o_.profile, o_.permissive);
     {
       QueryRequest q = base();
       q.method = "GET";
@@ -395,6 +395,7 @@ class Differ {
   void DiffFindings(DiffResult* r) {
     VerifyOptions vo;
     vo.profile = o_.profile;
+    vo.permissive = o_.permissive;
     VerifyOptions v0 = vo, v1 = vo;
     v0.route_target_scope = [this](const TrafficTarget& t) { return TargetAffected(t, g0_); };
     v1.route_target_scope = [this](const TrafficTarget& t) { return TargetAffected(t, g1_); };

@@ -151,7 +151,7 @@ class Querier {
                                                             int pod_port, PortProtocol protocol) {
     PortAccess acc =
         (src != kNoId && pod_port) ? g_.Access(src, dest, pod_port, protocol) : PortAccess{};
-    if (src == kNoId && !g_.profile().evaluates_access && pod_port) {
+    if (src == kNoId && !g_.profile().EnforcesAccess() && pod_port) {
       acc.level = PortAccess::Level::kAll;
     }
     std::vector<std::pair<std::size_t, std::string>> admitted;
@@ -193,7 +193,9 @@ class Querier {
       for (const auto& [tt, route] : admitted) {
         std::string name =
             tt == SIZE_MAX
-                ? std::string("(access not enforced by ") + g_.profile().name + ")"
+                ? (g_.profile().permissive
+                       ? std::string("(permissive mode: access not enforced)")
+                       : std::string("(access not enforced by ") + g_.profile().name + ")")
                 : m_.traffic_targets[tt].meta.namespace_ + "/" + m_.traffic_targets[tt].meta.name;
         because.insert({g_.identities()[dest].key(), name, route});
       }

@@ -125,7 +125,7 @@ std::vector<IdentityId> CandidateSources(const RouteGraph& graph, ServiceId serv
     }
   }
   std::set<IdentityId> sources;
-  bool any = !graph.profile().evaluates_access;
+  bool any = !graph.profile().EnforcesAccess();
   for (IdentityId id : identities) {
     for (GrantId gid : graph.GrantsTo(id)) {
       const Grant& g = graph.grants()[gid];

@@ -45,7 +45,7 @@ class RouteChecker {
     for (std::size_t gi = 0; gi < m_.http_route_groups.size(); ++gi) CheckGroup(gi);
     CheckRedundancy();
     CheckBroadGrants();
-    if (o_.portability && p_.evaluates_access) CheckRoutePortability();
+    if (o_.portability && p_.EnforcesAccess()) CheckRoutePortability();
   }
 
  private:

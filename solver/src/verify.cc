@@ -9,7 +9,7 @@ namespace meshproof {
 Diagnostics Verify(const LoadResult& loaded, const VerifyOptions& options,
                    std::size_t* suppressed) {
   Diagnostics all = loaded.diagnostics;
-  RouteGraph graph = CompileGraph(loaded.model, GetProfile(options.profile));
+  RouteGraph graph = CompileGraph(loaded.model, GetProfile(options.profile, options.permissive));
   CheckOptions co;
   co.require_weight_sum = options.config.require_weight_sum;
   co.portability = options.portability;

@@ -49,6 +49,12 @@ def _flags(**kw) -> list:
     return out
 
 
+def _permissive(value: Optional[bool]) -> dict:
+    """permissive=True/False as --permissive/--no-permissive; None leaves it to the
+    .meshproof.yaml or the scenario (off unless they say so)."""
+    return {"permissive": value is True, "no_permissive": value is False}
+
+
 def _seconds(value) -> Optional[str]:
     return None if value is None else f"{float(value)!r}s"
 
@@ -82,38 +88,46 @@ def _mesh_run(mesh: Mesh, command: str, **kw) -> Any:
 
 
 def _mesh_verify(self: Mesh, profile: Optional[str] = None, config=None, intents=None,
-                 fail_on: Optional[str] = None, suppress=None, solver_timeout_ms=None) -> list:
+                 fail_on: Optional[str] = None, suppress=None, solver_timeout_ms=None,
+                 permissive: Optional[bool] = None) -> list:
     """Every finding of `meshproof verify` as a dict (code, severity, message, resource,
     location, related, witness), sorted by location. Settings resolve as in the CLI:
-    these arguments, else the .meshproof.yaml beside the loaded paths (or `config`)."""
+    these arguments, else the .meshproof.yaml beside the loaded paths (or `config`).
+    `permissive=True` reads the mesh in OSM's permissive traffic policy mode (every request
+    allowed by access policy); it is never switched on implicitly."""
     return self.verify_report(profile=profile, config=config, intents=intents, fail_on=fail_on,
-                              suppress=suppress, solver_timeout_ms=solver_timeout_ms)["diagnostics"]
+                              suppress=suppress, solver_timeout_ms=solver_timeout_ms,
+                              permissive=permissive)["diagnostics"]
 
 
 def _mesh_verify_report(self: Mesh, profile=None, config=None, intents=None, fail_on=None,
-                        suppress=None, solver_timeout_ms=None) -> dict:
+                        suppress=None, solver_timeout_ms=None, permissive=None) -> dict:
     """The whole `meshproof verify -o json` document: envelope, summary, diagnostics, groups."""
     return _mesh_run(self, "verify", profile=profile, config=config, intents=intents,
-                     fail_on=fail_on, suppress=suppress, solver_timeout_ms=solver_timeout_ms)
+                     fail_on=fail_on, suppress=suppress, solver_timeout_ms=solver_timeout_ms,
+                     **_permissive(permissive))
 
 
 def _mesh_reach(self: Mesh, profile: Optional[str] = None, include_deny: bool = False,
-                config=None) -> list:
+                config=None, permissive: Optional[bool] = None) -> list:
     """The reachability matrix: one dict per (source identity, destination Service, port)
     with verdict allow|partial|deny, deniedShare and the receiving identities."""
-    return _mesh_run(self, "reach", profile=profile, include_deny=include_deny, config=config)["entries"]
+    return _mesh_run(self, "reach", profile=profile, include_deny=include_deny, config=config,
+                     **_permissive(permissive))["entries"]
 
 
 def _mesh_query(self: Mesh, source: str, to: Optional[str] = None, to_identity: Optional[str] = None,
                 port: Optional[int] = None, method: Optional[str] = None, path: Optional[str] = None,
                 headers: Optional[dict] = None, exact_headers: bool = False,
-                profile: Optional[str] = None, config=None, solver_timeout_ms=None) -> dict:
+                profile: Optional[str] = None, config=None, solver_timeout_ms=None,
+                permissive: Optional[bool] = None) -> dict:
     """May `source` (ns/serviceaccount) send this request? Fields left out are open. Returns
     {verdict, deniedShare, witness, ports: [{port, verdict, because, blocked}]}. Raises
     ValueError when a name or port does not exist."""
     return _mesh_run(self, "query", from_=source, to=to, to_identity=to_identity, port=port,
                      method=method, path=path, header=headers or None, exact_headers=exact_headers,
-                     profile=profile, config=config, solver_timeout_ms=solver_timeout_ms)
+                     profile=profile, config=config, solver_timeout_ms=solver_timeout_ms,
+                     **_permissive(permissive))
 
 
 def _mesh_model(self: Mesh) -> dict:
@@ -144,7 +158,8 @@ def model(paths, **kw) -> dict:
 
 
 def diff(base, new, profile: Optional[str] = None, namespace: Optional[str] = None,
-         config=None, solver_timeout_ms=None, fail_on_grant: bool = False) -> dict:
+         config=None, solver_timeout_ms=None, fail_on_grant: bool = False,
+         permissive: Optional[bool] = None) -> dict:
     """What changes from `base` to `new` (each a path; a list of one path is accepted).
 
     Returns the same data as `meshproof diff -o json`: the overall verdict (equal,
@@ -158,7 +173,7 @@ def diff(base, new, profile: Optional[str] = None, namespace: Optional[str] = No
         raise ValueError("diff compares one BASE path with one NEW path (a file or a folder)")
     return _document(_run(["diff", b[0], n[0], "-o", "json"] + _flags(
         profile=profile, namespace=namespace, config=config, solver_timeout_ms=solver_timeout_ms,
-        fail_on_grant=fail_on_grant)))
+        fail_on_grant=fail_on_grant, **_permissive(permissive))))
 
 
 def _default_jobs(jobs):
@@ -212,7 +227,7 @@ def _scenario_run(command, scenario, base_dir, progress=None, evaluate=None, **f
 def simulate(scenario, seed=None, replications=None, duration=None, jobs: Optional[int] = None,
              profile: Optional[str] = None, max_memory: Optional[str] = None,
              force: bool = False, overrides: Optional[dict] = None, base_dir=None,
-             progress=None) -> dict:
+             progress=None, permissive: Optional[bool] = None) -> dict:
     """Run a scenario; the same data as `meshproof simulate -o json`, with `slos` verdicts.
 
     `scenario` is a path, a YAML string or a dict (relative `mesh:` paths resolve against
@@ -229,13 +244,15 @@ def simulate(scenario, seed=None, replications=None, duration=None, jobs: Option
     return _scenario_run("simulate", scenario, base_dir, progress, seed=seed,
                          replications=replications, duration=_seconds(duration),
                          jobs=_default_jobs(jobs), profile=profile or None,
-                         max_memory=max_memory, force=force, set=_overrides(overrides))
+                         max_memory=max_memory, force=force, set=_overrides(overrides),
+                         **_permissive(permissive))
 
 
 def canary(scenario, seed=None, replications=None, horizon=None, jobs: Optional[int] = None,
            profile: Optional[str] = None, max_memory: Optional[str] = None,
            force: bool = False, overrides: Optional[dict] = None, base_dir=None,
-           progress=None, fail_on: Optional[str] = None) -> dict:
+           progress=None, fail_on: Optional[str] = None,
+           permissive: Optional[bool] = None) -> dict:
     """Predict a Flagger canary rollout; the same data as `meshproof canary -o json`.
 
     Returns the outcome probabilities (promoted / rolledBack / progressing, each with a 95%
@@ -249,7 +266,7 @@ def canary(scenario, seed=None, replications=None, horizon=None, jobs: Optional[
                          replications=replications, duration=_seconds(horizon),
                          jobs=_default_jobs(jobs), profile=profile or None,
                          max_memory=max_memory, force=force, set=_overrides(overrides),
-                         fail_on=fail_on)
+                         fail_on=fail_on, **_permissive(permissive))
 
 
 def _vary_flags(vary) -> list:
@@ -319,7 +336,7 @@ def sweep(scenario, vary: Optional[dict] = None, find_min=None, find_max=None,
           overrides: Optional[dict] = None, seed=None, replications=None, duration=None,
           jobs: Optional[int] = None, profile: Optional[str] = None,
           max_memory: Optional[str] = None, force: bool = False, base_dir=None,
-          client=None, progress=None) -> dict:
+          client=None, progress=None, permissive: Optional[bool] = None) -> dict:
     """What-if capacity; the same data as `meshproof sweep -o json`.
 
     `vary={"sources[readers].rate": [100, 200, 400], "workloads[shop/cart].replicas":
@@ -334,7 +351,7 @@ def sweep(scenario, vary: Optional[dict] = None, find_min=None, find_max=None,
         base_dir=base, seed=seed, replications=replications, duration=_seconds(duration),
         jobs=_default_jobs(jobs), profile=profile or None, max_memory=max_memory, force=force,
         set=_overrides(overrides), vary=_vary_flags(vary), find_min=_search_flag(find_min),
-        find_max=_search_flag(find_max))
+        find_max=_search_flag(find_max), **_permissive(permissive))
     evaluate = None
     if client is not None:
         # Each task runs one point's replications on one thread unless jobs was given; the
@@ -342,7 +359,7 @@ def sweep(scenario, vary: Optional[dict] = None, find_min=None, find_max=None,
         worker_argv = ["simulate", path, "--jobs", str(jobs or 1)] + _flags(
             base_dir=base, seed=seed, replications=replications, duration=_seconds(duration),
             profile=profile or None, max_memory=max_memory, force=force,
-            set=_overrides(overrides))
+            set=_overrides(overrides), **_permissive(permissive))
         evaluate = _dask_evaluator(client, worker_argv, text)
     return _document(_run(argv, scenario_text=text, progress=_progress(progress),
                           evaluate=evaluate))

@@ -78,6 +78,9 @@ struct Request {
   std::string output_file;  // empty: standard output
   std::string namespace_ = "default";
   std::optional<std::string> profile;
+  /// --permissive / --no-permissive: permissive traffic policy mode (profile.h); unset:
+  /// .meshproof.yaml's `permissive`, or the scenario's spec.permissive, decides (off).
+  std::optional<bool> permissive;
   /// verify/diff: error|warning|info|never; simulate/sweep: violated|uncertain|never;
   /// canary: rollback[=P],progressing[=P] or never (CanaryGates).
   std::optional<std::string> fail_on;

@@ -1,6 +1,7 @@
 // config.h: .meshproof.yaml, the project configuration for `meshproof verify`.
 //
 //   profile: osm                    # semantics profile (spec | osm | traefik | linkerd)
+//   permissive: true                # OSM permissive traffic policy mode: allow everything
 //   failOn: warning                 # error | warning | info | never
 //   requireWeightSum: 100           # MP3005: every TrafficSplit's weights sum to this
 //   solverTimeoutMs: 2000           # bound on each Z3 call; a timeout is MP9001
@@ -57,6 +58,7 @@ struct Intent {
 struct Config {
   std::string file;  // where it was read from; empty for defaults
   std::optional<std::string> profile;
+  std::optional<bool> permissive;  // permissive traffic policy mode (profile.h)
   std::optional<std::string> fail_on;
   std::optional<double> require_weight_sum;
   std::optional<unsigned> solver_timeout_ms;  // solverTimeoutMs: per solver call (MP9001)

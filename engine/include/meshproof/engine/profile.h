@@ -59,6 +59,15 @@ struct Profile {
   /// Whether TrafficTargets are enforced at all. linkerd-smi only converts TrafficSplits;
   /// access there is Linkerd's own policy, so SMI access is not evaluated (section 8).
   bool evaluates_access = true;
+  /// Permissive traffic policy mode (OSM's MeshConfig
+  /// spec.traffic.enablePermissiveTrafficPolicyMode, smi-semantics.md 7.2): the access
+  /// APIs are still served, but TrafficTargets are ignored and every request is allowed.
+  /// Only ever switched on by the user (--permissive, `permissive: true`).
+  bool permissive = false;
+
+  /// Whether TrafficTargets decide which requests are allowed: the implementation
+  /// evaluates SMI access and permissive mode is off. Everything is allowed otherwise.
+  bool EnforcesAccess() const { return evaluates_access && !permissive; }
 
   // --- access (sections 1, 6, 7.2, 7.3, 8) ---
   /// A rule without `matches` grants all matches of its group (spec 1.1.4), or nothing
@@ -109,9 +118,11 @@ struct Profile {
   ServedVersions served;
 };
 
-/// The built-in profiles, in ProfileId order.
+/// The built-in profiles, in ProfileId order (permissive mode off).
 const std::vector<Profile>& AllProfiles();
-const Profile& GetProfile(ProfileId id);
+/// A built-in profile, in permissive mode when `permissive`. The reference stays valid
+/// for the life of the program (a RouteGraph keeps it).
+const Profile& GetProfile(ProfileId id, bool permissive = false);
 /// "spec" | "osm" | "traefik" | "linkerd"; nullopt otherwise.
 std::optional<ProfileId> ParseProfileName(std::string_view name);
 /// The profile names for messages: "spec, osm, traefik or linkerd".

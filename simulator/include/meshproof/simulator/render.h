@@ -25,6 +25,7 @@ struct RenderContext {
   std::string scenario_file;
   std::vector<std::string> inputs;  // the manifests
   std::string profile;
+  bool permissive = false;  // the scenario ran in permissive traffic policy mode
 };
 
 /// A Kubernetes quantity string for v, truncated to milli-units as the SMI SDK does

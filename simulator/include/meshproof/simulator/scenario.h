@@ -161,6 +161,9 @@ struct Scenario {
   std::string file;               // as given
   std::vector<std::string> mesh;  // manifest paths, resolved against the scenario's folder
   std::string profile = "spec";
+  /// spec.permissive: the mesh runs in permissive traffic policy mode (profile.h), every
+  /// request allowed by access policy. Off unless the scenario or --permissive says so.
+  bool permissive = false;
   std::string default_namespace = "default";
   std::uint64_t seed = 1;
   double duration = 60;  // simulated seconds

@@ -26,6 +26,7 @@ namespace meshproof {
 
 struct DiffOptions {
   ProfileId profile = ProfileId::kSpec;
+  bool permissive = false;  // both versions under permissive mode (profile.h)
   unsigned solver_timeout_ms = 2000;
   bool findings = true;  // compare verify findings too
 };

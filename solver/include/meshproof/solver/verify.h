@@ -17,6 +17,9 @@ namespace meshproof {
 
 struct VerifyOptions {
   ProfileId profile = ProfileId::kSpec;
+  /// Permissive traffic policy mode (profile.h): every request is allowed, and the
+  /// TrafficTarget findings say the targets are not enforced.
+  bool permissive = false;
   Config config;  // severity overrides, suppressions, requireWeightSum, intents
   bool portability = true;
   /// See CheckOptions: limits the route-level checks (used by diff).
