@@ -74,6 +74,17 @@ std::string Split(const std::string& root, const std::string& backends) {
          root + "\n  backends: " + backends + "\n---\n";
 }
 
+// A Flagger Canary for Deployment store (kApps), on `provider`, with `analysis` settings.
+std::string Canary(const std::string& provider,
+                   const std::string& analysis = "    interval: 1m\n    stepWeight: 10\n") {
+  return "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: store, namespace: "
+         "shop}\nspec:\n  provider: " +
+         provider +
+         "\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: store}\n"
+         "  service: {port: 80, targetPort: 8080}\n  analysis:\n" +
+         analysis + "    metrics: [{name: request-success-rate, thresholdRange: {min: 99}}]\n---\n";
+}
+
 const std::map<std::string, std::string>& Examples() {
   static const std::map<std::string, std::string> kExamples = {
       {"MP0001", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web\n"},
@@ -98,6 +109,13 @@ const std::map<std::string, std::string>& Examples() {
       {"MP2005", kApps +
                      Routes("  - {name: api, pathRegex: /a}\n  - {name: api, pathRegex: /b}\n") +
                      Target("web", kRule)},
+      {"MP7001", kApps + Routes(kGetApi) + Target("web", kRule) +
+                     Canary("osm", "    stepWeight: 10\n    mirror: true\n")},
+      {"MP7003", kApps + Routes(kGetApi) + Target("web", kRule) +
+                     Canary("osm", "    interval: 5s\n    stepWeight: 10\n")},
+      // The Deployment runs as store, which no TrafficTarget opens to anyone.
+      {"MP7004", kApps + Canary("smi:v1alpha3")},
+      {"MP7005", kApps + Canary("osm")},
       {"MP3001", kApps + Split("checkout", "[{service: store, weight: 1}]")},
       {"MP3002", kApps + Split("store", "[{service: store-v2, weight: 1}]")},
       {"MP3003", kApps + Split("store", "[{service: store, weight: 0}]")},

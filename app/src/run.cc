@@ -14,6 +14,7 @@
 #include "meshproof/engine/names.h"
 #include "meshproof/engine/render.h"
 #include "meshproof/engine/text.h"
+#include "meshproof/simulator/canary_checks.h"
 #include "meshproof/solver/diff.h"
 #include "meshproof/solver/render.h"
 #include "meshproof/solver/verify.h"
@@ -38,9 +39,9 @@ json Envelope(const Settings& s, const std::vector<std::string>& inputs) {
   return Envelope(s.profile_name, s.verify.permissive, inputs);
 }
 
-// The profile as summaries name it: "osm", or "osm, permissive".
+// The profile as summaries name it: "osm", or "osm (permissive)".
 std::string ProfileLabel(const Settings& s) {
-  return s.profile_name + (s.verify.permissive ? ", permissive" : "");
+  return s.profile_name + (s.verify.permissive ? " (permissive)" : "");
 }
 
 const Profile& ProfileOf(const Settings& s) {
@@ -100,6 +101,9 @@ Outcome RunVerify(const Request& req, LoadResult& r) {
   Outcome out;
   auto settings = ResolveSettings(req, req.paths, &r);
   if (!settings.ok()) return CannotRun(settings.status().message());
+  // Flagger's checks on the Canaries among the manifests join the load's findings, so
+  // severity overrides and suppressions treat them like any other.
+  sim::CheckCanaries(r, ProfileOf(*settings), req.namespace_, &r.diagnostics);
   std::size_t suppressed = 0;
   const Diagnostics diags = Verify(r, settings->verify, &suppressed);
   std::size_t failing = 0;

@@ -29,6 +29,10 @@ def test_verify_reach_model_are_identical(meshproof_bin, scenario, monkeypatch):
     assert meshproof.load("mesh").verify_report() == meshproof.verify("mesh")
     assert cli(meshproof_bin, "verify", "mesh", "-o", "json", "--profile", "osm", cwd=scenario) == \
         meshproof.verify("mesh", profile="osm")
+    assert cli(meshproof_bin, "verify", "mesh", "-o", "json", "--permissive", cwd=scenario) == \
+        meshproof.verify("mesh", permissive=True) == meshproof.load("mesh").verify_report(permissive=True)
+    assert cli(meshproof_bin, "reach", "mesh", "-o", "json", "--permissive", cwd=scenario)["entries"] == \
+        meshproof.load("mesh").reach(permissive=True)
 
 
 @pytest.mark.parametrize("scenario", [p for p in SCENARIOS if (p / "scenario.yaml").exists()],
@@ -44,6 +48,9 @@ def test_simulate_and_canary_are_identical(meshproof_bin, scenario, monkeypatch)
                    "rollback=0.5,progressing", cwd=scenario) == \
             meshproof.canary("scenario.yaml", replications=3, seed=5,
                              fail_on="rollback=0.5,progressing")
+        assert cli(meshproof_bin, "canary", "scenario.yaml", "-o", "json", *args, "--permissive",
+                   cwd=scenario) == \
+            meshproof.canary("scenario.yaml", replications=3, seed=5, permissive=True)
     else:
         args = ["--replications", "2", "--seed", "5", "--duration", "60s"]
         assert cli(meshproof_bin, "simulate", "scenario.yaml", "-o", "json", *args, cwd=scenario) == \

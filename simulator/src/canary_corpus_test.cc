@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "meshproof/simulator/canary.h"
+#include "meshproof/simulator/canary_checks.h"
 
 namespace meshproof::sim {
 namespace {
@@ -165,6 +166,26 @@ TEST(FlaggerCorpus, OsmTutorialRollsBackUnderEnforcedPolicy) {
   ASSERT_EQ(r.runs.size(), 10u);
   EXPECT_EQ(r.rolled_back.p, 1.0);
   EXPECT_GT(r.failed_load_requests.min, 0);  // every load-test request is denied
+}
+
+// verify on the same manifests: under enforced policy the tutorial's Canary is an error
+// before any rollout (OSM records no denial: Flagger rolls back on no data); under
+// permissive mode, as the tutorial installs OSM, there is nothing to report.
+TEST(FlaggerCorpus, OsmTutorialVerifiesCleanOnlyUnderPermissiveMode) {
+  const fs::path w = fs::path(MESHPROOF_CORPUS) / "flagger-workloads";
+  LoadOptions lo;
+  lo.default_namespace = "test";
+  const LoadResult r =
+      LoadPaths({(kCorpus / "06-osm-tutorial-canary.yaml").string(),
+                 (w / "podinfo-deployment.yaml").string(), (w / "tester-deployment.yaml").string()},
+                lo);
+  Diagnostics enforced, permissive;
+  CheckCanaries(r, GetProfile(ProfileId::kOsm), "test", &enforced);
+  CheckCanaries(r, GetProfile(ProfileId::kOsm, true), "test", &permissive);
+  ASSERT_EQ(enforced.size(), 1u);
+  EXPECT_EQ(enforced.items()[0].code, DiagCode::MP7005);
+  EXPECT_NE(enforced.items()[0].message.find("--permissive"), std::string::npos);
+  EXPECT_TRUE(permissive.empty()) << permissive.items()[0].message;
 }
 
 }  // namespace

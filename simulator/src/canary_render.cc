@@ -118,7 +118,7 @@ std::string CanaryToText(const CanaryPrediction& p, const RenderContext& ctx) {
   if (!c.step_weights.empty()) os << ", " << c.step_weights.size() << " stepWeights";
   if (c.iterations > 0) os << ", iterations " << c.iterations;
   os << "): " << p.replications << " replications, seed " << p.seed << ", profile " << p.profile
-     << ", scenario " << ctx.scenario_name << "\n\n";
+     << (ctx.permissive ? " (permissive)" : "") << ", scenario " << ctx.scenario_name << "\n\n";
   os << "  promoted     " << Pct(p.promoted) << "\n";
   os << "  rolled back  " << Pct(p.rolled_back) << "\n";
   os << "  progressing  " << Pct(p.progressing) << "   (still undecided at the " << Clock(p.horizon)

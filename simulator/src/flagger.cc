@@ -160,11 +160,11 @@ std::optional<double> HeyRate(const std::string& cmd) {
   return *q * flag("-c").value_or(50);
 }
 
+}  // namespace
+
 bool SmiProvider(const std::string& p) {
   return p == "linkerd" || p == "osm" || p.rfind("smi:", 0) == 0;
 }
-
-}  // namespace
 
 std::optional<DenialVisibility> DenialsSeenByMetric(const std::string& query) {
   // linkerd2-proxy linkerd/app/inbound/src/http/router.rs: NewHttpPolicy wraps the stack
@@ -321,6 +321,8 @@ void CollectFlaggerObjects(const SourceSet& sources, const std::string& default_
                            std::vector<std::pair<FileId, const Node*>>* canaries) {
   parsed->resize(sources.size());
   for (FileId f = 0; f < sources.size(); ++f) {
+    // Most manifests hold no Flagger object: they are not parsed a second time.
+    if (sources.text(f).find("flagger.app/") == std::string::npos) continue;
     Diagnostics ignored;  // syntax errors are the loader's to report
     yaml::ParseFile(sources.text(f), f, yaml::ParseLimits{}, &(*parsed)[f], &ignored);
     for (const yaml::Document& doc : (*parsed)[f].documents) {
@@ -343,8 +345,9 @@ void CollectFlaggerObjects(const SourceSet& sources, const std::string& default_
 // Reads one Canary with Flagger's defaults and clamps, reporting MP7001-MP7003 on it.
 class CanaryReader {
  public:
-  CanaryReader(FileId file, const Node* root, const TemplateMap& templates, Diagnostics* diags)
-      : file_(file), root_(root), templates_(templates), diags_(diags) {}
+  CanaryReader(FileId file, const Node* root, const TemplateMap& templates, Diagnostics* diags,
+               CanaryUse use)
+      : file_(file), root_(root), templates_(templates), diags_(diags), use_(use) {}
 
   CanarySpec Read(const std::string& default_provider, const std::string& default_namespace,
                   const std::string& mesh_provider) {
@@ -377,15 +380,26 @@ class CanaryReader {
   void Report(DiagCode code, const Node* n, const std::string& path, const std::string& msg) {
     diags_->Report(code, LocOf(file_, n != nullptr ? n : root_, path), msg, ref_);
   }
+  // What only the simulator cannot follow, reported when predicting but not by verify.
+  void ReportForPrediction(DiagCode code, const Node* n, const std::string& path,
+                           const std::string& msg) {
+    if (use_ == CanaryUse::kPrediction) Report(code, n, path, msg);
+  }
+  // What Flagger's SMI routers do, reported by verify only for a Canary that uses one.
+  bool SmiRouted(const CanarySpec& c) const {
+    return use_ == CanaryUse::kPrediction || SmiProvider(c.provider);
+  }
 
   void ReadTargetAndService(CanarySpec* cp) {
     CanarySpec& c = *cp;
     const Node* root = root_;
     c.target = Str(At(root, {"spec", "targetRef", "name"}));
     const std::string target_kind = Str(At(root, {"spec", "targetRef", "kind"}), "Deployment");
+    c.target_kind = target_kind;
     if (target_kind != "Deployment") {
-      Report(DiagCode::MP7001, At(root, {"spec", "targetRef", "kind"}), "spec.targetRef.kind",
-             "targetRef kind " + target_kind + " is not simulated (Deployments only)");
+      ReportForPrediction(DiagCode::MP7001, At(root, {"spec", "targetRef", "kind"}),
+                          "spec.targetRef.kind",
+                          "targetRef kind " + target_kind + " is not simulated (Deployments only)");
     }
     c.service = Str(At(root, {"spec", "service", "name"}), c.target);
     c.port = Int(At(root, {"spec", "service", "port"})).value_or(80);
@@ -396,7 +410,7 @@ class CanaryReader {
         c.target_port_name = Str(tp);
       }
     }
-    if (At(root, {"spec", "service", "gatewayRefs"}) != nullptr) {
+    if (At(root, {"spec", "service", "gatewayRefs"}) != nullptr && SmiRouted(c)) {
       Report(DiagCode::MP7003, At(root, {"spec", "service", "gatewayRefs"}),
              "spec.service.gatewayRefs",
              "gatewayRefs ignored: the rollout is simulated through the SMI TrafficSplit of "
@@ -449,19 +463,22 @@ class CanaryReader {
     const Node* root = root_;
     const bool has_match = At(a, {"match"}) != nullptr;
     if (!SmiProvider(c.provider)) {
-      Report(DiagCode::MP7001, At(root, {"spec", "provider"}), "spec.provider",
-             "provider '" + c.provider +
-                 "' does not route through an SMI TrafficSplit; meshproof predicts SMI rollouts "
-                 "(linkerd, osm, "
-                 "smi:v1alphaN:<mesh>)");
+      ReportForPrediction(
+          DiagCode::MP7001, At(root, {"spec", "provider"}), "spec.provider",
+          "provider '" + c.provider +
+              "' does not route through an SMI TrafficSplit; meshproof predicts SMI rollouts "
+              "(linkerd, osm, "
+              "smi:v1alphaN:<mesh>)");
     }
-    if (Str(At(a, {"mirror"})) == "true") {
+    if (Str(At(a, {"mirror"})) == "true" && SmiRouted(c)) {
       Report(DiagCode::MP7001, At(a, {"mirror"}), "spec.analysis.mirror",
              "mirror with an SMI router: GetRoutes never reports mirroring, so runCanary re-enters "
              "the mirror step "
              "forever and the canary never advances (docs/reference/canary-and-metrics.md 1.4)");
     }
-    if (has_match && c.iterations > 0) {
+    if (!SmiRouted(c)) {
+      // Not an SMI router: match and mirror are the provider's own business.
+    } else if (has_match && c.iterations > 0) {
       Report(DiagCode::MP7001, At(a, {"match"}), "spec.analysis.match",
              "match with iterations selects A/B testing, and SMI routers ignore match: "
              "SetRoutes(0, 100) would send "
@@ -509,8 +526,8 @@ class CanaryReader {
       }
       m.denials = DenialsSeenByMetric(query).value_or(DenialsSeenByObserver(c.metrics_provider));
       if (auto why = ClassifyQuery(query, &m)) {
-        Report(DiagCode::MP7002, tref != nullptr ? tref : inline_query, path,
-               "metric " + m.name + ": the query cannot be simulated: " + *why);
+        ReportForPrediction(DiagCode::MP7002, tref != nullptr ? tref : inline_query, path,
+                            "metric " + m.name + ": the query cannot be simulated: " + *why);
         return std::nullopt;
       }
       if (scalar && !m.max) m.max = scalar;  // templates: scalar threshold is a max
@@ -525,10 +542,10 @@ class CanaryReader {
       m.latency_unit = 1e-3;
       if (scalar && !m.max) m.max = scalar;
     } else {
-      Report(DiagCode::MP7002, mn, path,
-             "metric " + m.name +
-                 " has neither templateRef nor query and is not a builtin "
-                 "(request-success-rate, request-duration)");
+      ReportForPrediction(DiagCode::MP7002, mn, path,
+                          "metric " + m.name +
+                              " has neither templateRef nor query and is not a builtin "
+                              "(request-success-rate, request-duration)");
       return std::nullopt;
     }
     return m;
@@ -550,6 +567,7 @@ class CanaryReader {
   const Node* root_;
   const TemplateMap& templates_;
   Diagnostics* diags_;
+  CanaryUse use_;
   ObjectRef ref_;
 };
 
@@ -557,14 +575,14 @@ class CanaryReader {
 
 std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::string& default_provider,
                                       const std::string& default_namespace, Diagnostics* diags,
-                                      const std::string& mesh_provider) {
+                                      const std::string& mesh_provider, CanaryUse use) {
   std::vector<yaml::ParsedFile> parsed;
   TemplateMap templates;
   std::vector<std::pair<FileId, const Node*>> canaries;
   CollectFlaggerObjects(sources, default_namespace, &parsed, &templates, &canaries);
   std::vector<CanarySpec> out;
   for (const auto& [file, root] : canaries) {
-    out.push_back(CanaryReader(file, root, templates, diags)
+    out.push_back(CanaryReader(file, root, templates, diags, use)
                       .Read(default_provider, default_namespace, mesh_provider));
   }
   return out;

@@ -78,7 +78,8 @@ struct CanarySpec {
   /// The observer the builtin metrics go through (runBuiltinMetricChecks): spec.provider,
   /// but "linkerd" whenever Flagger's -mesh-provider is a Linkerd one.
   std::string metrics_provider;
-  std::string target;   // targetRef.name (a Deployment)
+  std::string target;                      // targetRef.name (a Deployment)
+  std::string target_kind = "Deployment";  // targetRef.kind
   std::string service;  // the apex Service: spec.service.name, else the target's name
   int port = 80;
   int target_port = 0;  // 0: same as port
@@ -104,13 +105,21 @@ struct CanarySpec {
   int NextStep(int canary_weight) const;
 };
 
+/// What a Canary is read for. A prediction reports everything the simulator cannot
+/// follow (providers without an SMI TrafficSplit, non-Deployment targets, template queries
+/// it cannot compute); `verify` reports only what Flagger itself will do with the Canary.
+enum class CanaryUse : std::uint8_t { kPrediction, kVerify };
+
 /// Every Canary in the files of `sources` (MetricTemplates resolved), with diagnostics.
 /// Objects without metadata.namespace land in `default_namespace`.
 /// `mesh_provider` is Flagger's -mesh-provider when known (a Linkerd one makes every
 /// Canary's builtin metrics Linkerd's); empty: not stated.
 std::vector<CanarySpec> ParseCanaries(const SourceSet& sources, const std::string& default_provider,
                                       const std::string& default_namespace, Diagnostics* diags,
-                                      const std::string& mesh_provider = "");
+                                      const std::string& mesh_provider = "",
+                                      CanaryUse use = CanaryUse::kPrediction);
+/// Whether `provider` routes through an SMI TrafficSplit (linkerd, osm, smi:*).
+bool SmiProvider(const std::string& provider);
 
 /// "1m30s", "15s", "500ms" as Go's time.ParseDuration reads them.
 std::optional<double> ParseGoDuration(const std::string& text);
