@@ -68,6 +68,24 @@ TEST_F(SettingsTest, DefaultsWithoutAConfig) {
   EXPECT_EQ(s->profile_name, "spec");
   EXPECT_EQ(s->fail_on, Severity::kError);
   EXPECT_EQ(s->solver_timeout_ms, 2000u);
+  EXPECT_FALSE(s->verify.permissive);  // never implicit
+}
+
+TEST_F(SettingsTest, PermissiveFromTheConfigAndTheFlagWins) {
+  std::ofstream(dir_ / ".meshproof.yaml") << "profile: osm\npermissive: true\n";
+  LoadResult r;
+  Request req;
+  auto s = ResolveSettings(req, {dir_.string()}, &r);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_TRUE(s->verify.permissive);
+  req.permissive = false;  // --no-permissive
+  auto t = ResolveSettings(req, {dir_.string()}, &r);
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->verify.permissive);
+  std::ofstream(dir_ / ".meshproof.yaml") << "permissive: sometimes\n";
+  auto bad = ResolveSettings(Request{}, {dir_.string()}, &r);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("permissive: expected true or false"), std::string::npos);
 }
 
 }  // namespace

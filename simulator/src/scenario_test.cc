@@ -24,6 +24,7 @@ const Diagnostic* Find(const Diagnostics& d, DiagCode code, const std::string& n
 
 TEST(Scenario, ParsesEveryField) {
   LoadedScenario s = LoadScenarioText(Head(R"(  profile: osm
+  permissive: true
   seed: 7
   duration: 2m
   warmup: 500ms
@@ -61,6 +62,7 @@ TEST(Scenario, ParsesEveryField) {
   for (const auto& d : s.diagnostics.items()) ADD_FAILURE() << d.message;
   const Scenario& sc = s.scenario;
   EXPECT_EQ(sc.profile, "osm");
+  EXPECT_TRUE(sc.permissive);
   EXPECT_EQ(sc.seed, 7u);
   EXPECT_DOUBLE_EQ(sc.duration, 120);
   EXPECT_DOUBLE_EQ(sc.warmup, 0.5);
@@ -87,6 +89,13 @@ TEST(Scenario, ParsesEveryField) {
   EXPECT_TRUE(sc.routes[0].retry.on_connect_failure);
   EXPECT_DOUBLE_EQ(sc.routes[0].retry.backoff_max, 0.1);
   EXPECT_FALSE(s.mesh.model.services.empty());
+}
+
+TEST(Scenario, PermissiveIsOffUnlessSaidAndMustBeABoolean) {
+  LoadedScenario plain = LoadScenarioText(Head(""), "s.yaml", kDir);
+  EXPECT_FALSE(plain.scenario.permissive);
+  LoadedScenario bad = LoadScenarioText(Head("  permissive: 1\n"), "s.yaml", kDir);
+  EXPECT_NE(Find(bad.diagnostics, DiagCode::MP6001, "true or false"), nullptr);
 }
 
 TEST(Scenario, ErrorsSayWhereWhatWasExpectedAndWhatWasFound) {

@@ -380,5 +380,50 @@ TEST(CheckDetails, ServedVersionsPerProfile) {
   ASSERT_TRUE(osm.Has(DiagCode::MP0003)) << testing::Codes(osm);  // OSM serves split v1alpha2 only
 }
 
+// Permissive mode (OSM enablePermissiveTrafficPolicyMode): every request is allowed, the
+// TrafficTarget findings stay as warnings that say they are not enforced, and findings
+// that only mean something under enforcement are not produced.
+TEST(CheckDetails, PermissiveModeAdjustsAccessFindings) {
+  // web may call store on GET /api only; store's workload `cache` has no policy (MP1010);
+  // a rule names a route group that does not exist (MP1001, an error when enforced).
+  std::string y = kStore + App("shop", "cache", "cache") + kRoutes + kAllow +
+                  Target("shop", "broken", "shop/store", "shop/web",
+                         "[{kind: HTTPRouteGroup, name: missing}]");
+  LoadResult r = LoadTexts({{"mesh.yaml", y}});
+  Diagnostics enforced, permissive;
+  const RouteGraph g0 = CompileGraph(r.model, GetProfile(ProfileId::kOsm));
+  const RouteGraph g1 = CompileGraph(r.model, GetProfile(ProfileId::kOsm, true));
+  RunChecks(g0, {}, &enforced);
+  RunChecks(g1, {}, &permissive);
+  ASSERT_TRUE(enforced.Has(DiagCode::MP1001)) << testing::Codes(enforced);
+  ASSERT_TRUE(enforced.Has(DiagCode::MP1010)) << testing::Codes(enforced);
+  EXPECT_FALSE(permissive.Has(DiagCode::MP1010)) << testing::Codes(permissive);
+  EXPECT_FALSE(permissive.Has(DiagCode::MP1009)) << testing::Codes(permissive);
+  for (const Diagnostic& d : permissive.items()) {
+    if (d.code != DiagCode::MP1001) continue;
+    EXPECT_EQ(d.severity, Severity::kWarning);
+    EXPECT_NE(d.message.find("permissive mode: TrafficTargets are not enforced"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(permissive.Has(DiagCode::MP1001));
+  // The policy itself: store admits web on any request, and cache admits store.
+  const IdentityId web = g1.FindIdentity("shop", "web");
+  const IdentityId store = g1.FindIdentity("shop", "store");
+  const IdentityId cache = g1.FindIdentity("shop", "cache");
+  EXPECT_EQ(g0.Access(store, cache, 8080, PortProtocol::kHttp).level, PortAccess::Level::kNone);
+  EXPECT_EQ(g1.Access(store, cache, 8080, PortProtocol::kHttp).level, PortAccess::Level::kAll);
+  EXPECT_EQ(g0.Access(web, store, 8080, PortProtocol::kHttp).level,
+            PortAccess::Level::kSomeRoutes);
+  EXPECT_EQ(g1.Access(web, store, 8080, PortProtocol::kHttp).level, PortAccess::Level::kAll);
+}
+
+TEST(CheckDetails, PermissiveIsNeverTheDefault) {
+  for (const Profile& p : AllProfiles()) EXPECT_FALSE(p.permissive) << p.name;
+  EXPECT_TRUE(GetProfile(ProfileId::kOsm, true).permissive);
+  EXPECT_FALSE(GetProfile(ProfileId::kOsm, true).EnforcesAccess());
+  EXPECT_TRUE(GetProfile(ProfileId::kOsm).EnforcesAccess());
+  EXPECT_FALSE(GetProfile(ProfileId::kLinkerd).EnforcesAccess());
+}
+
 }  // namespace
 }  // namespace meshproof
