@@ -386,9 +386,9 @@ TEST(CheckDetails, ServedVersionsPerProfile) {
 TEST(CheckDetails, PermissiveModeAdjustsAccessFindings) {
   // web may call store on GET /api only; store's workload `cache` has no policy (MP1010);
   // a rule names a route group that does not exist (MP1001, an error when enforced).
-  std::string y = kStore + App("shop", "cache", "cache") + kRoutes + kAllow +
-                  Target("shop", "broken", "shop/store", "shop/web",
-                         "[{kind: HTTPRouteGroup, name: missing}]");
+  std::string y =
+      kStore + App("shop", "cache", "cache") + kRoutes + kAllow +
+      Target("shop", "broken", "shop/store", "shop/web", "[{kind: HTTPRouteGroup, name: missing}]");
   LoadResult r = LoadTexts({{"mesh.yaml", y}});
   Diagnostics enforced, permissive;
   const RouteGraph g0 = CompileGraph(r.model, GetProfile(ProfileId::kOsm));
@@ -412,8 +412,7 @@ TEST(CheckDetails, PermissiveModeAdjustsAccessFindings) {
   const IdentityId cache = g1.FindIdentity("shop", "cache");
   EXPECT_EQ(g0.Access(store, cache, 8080, PortProtocol::kHttp).level, PortAccess::Level::kNone);
   EXPECT_EQ(g1.Access(store, cache, 8080, PortProtocol::kHttp).level, PortAccess::Level::kAll);
-  EXPECT_EQ(g0.Access(web, store, 8080, PortProtocol::kHttp).level,
-            PortAccess::Level::kSomeRoutes);
+  EXPECT_EQ(g0.Access(web, store, 8080, PortProtocol::kHttp).level, PortAccess::Level::kSomeRoutes);
   EXPECT_EQ(g1.Access(web, store, 8080, PortProtocol::kHttp).level, PortAccess::Level::kAll);
 }
 
