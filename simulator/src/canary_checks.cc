@@ -118,9 +118,16 @@ class CanaryAccess {
   }
 
   // Identities serving the Canary's Service today, other than the canary's own: the
-  // endpoints of <service> and <service>-primary, and <target>-primary's ServiceAccount.
+  // endpoints of <service> and <service>-primary, <target>-primary's ServiceAccount, and
+  // an identity named after the target or the Service that runs no workload any more (the
+  // ServiceAccount the Deployment ran as before the change renamed it, by the usual
+  // convention of naming it after the app).
   void CollectCallers() {
     std::set<IdentityId> old;
+    for (const std::string& name : {c_.target, c_.service}) {
+      const IdentityId id = g_.FindIdentity(c_.namespace_, name);
+      if (id != kNoId && g_.identities()[id].workloads.empty()) old.insert(id);
+    }
     for (const std::string& name : {c_.service, c_.service + "-primary"}) {
       const ServiceId sid = g_.FindService(c_.namespace_, name);
       if (sid == kNoId) continue;

@@ -250,6 +250,32 @@ spec:
   ExpectDeniedWitness(f, r, "podinfo-v2");
 }
 
+TEST(CanaryChecks, RenamedIdentityOpenedToSomeCallersOnlyIsPromotedThenDenied) {
+  // No primary in the manifests: the old identity is test/podinfo, named after the app and
+  // run by nothing any more; the new one admits the load tester but not the frontend.
+  const std::string extra = R"(---
+apiVersion: access.smi-spec.io/v1alpha3
+kind: TrafficTarget
+metadata: {name: podinfo-v2, namespace: test}
+spec:
+  destination: {kind: ServiceAccount, name: podinfo-v2, namespace: test}
+  rules: [{kind: HTTPRouteGroup, name: podinfo-routes}]
+  sources: [{kind: ServiceAccount, name: flagger-loadtester, namespace: test}]
+)";
+  const Diagnostics d = Check(Mesh("podinfo-v2", kOsm, extra));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d.items()[0].code, DiagCode::MP7004);
+  EXPECT_NE(d.items()[0].message.find("no TrafficTarget opens to test/frontend"), std::string::npos)
+      << d.items()[0].message;
+  // An unrelated identity that runs nothing is not taken for the old one.
+  std::string unrelated = Mesh("podinfo-v2", kOsm, extra);
+  const std::string dest = "destination: {kind: ServiceAccount, name: podinfo, namespace: test}";
+  unrelated.replace(unrelated.find(dest), dest.size(),
+                    "destination: {kind: ServiceAccount, name: reviews, namespace: test}");
+  const Diagnostics none = Check(unrelated);
+  EXPECT_TRUE(none.empty()) << none.items()[0].message;
+}
+
 TEST(CanaryChecks, CanaryOpenedToItsCallersIsClean) {
   EXPECT_TRUE(Check(Mesh("podinfo", kOsm)).empty());
 }
