@@ -19,7 +19,8 @@
 //     denies those callers.
 // The callers of the Service are the sources the TrafficTargets open to the identities
 // that serve it today (the Service and <service>-primary when in the manifests,
-// <target>-primary's ServiceAccount). When nobody is admitted at all, TrafficTargets of
+// <target>-primary's ServiceAccount, an identity named after the target or the Service
+// that runs no workload any more). When nobody is admitted at all, TrafficTargets of
 // the namespace whose destination runs no workload are named as the likely old identity.
 // Each finding carries a witness request that the compiled policy denies (re-checked).
 // Under a profile that does not enforce access (linkerd, permissive mode), there is no
