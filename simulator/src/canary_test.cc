@@ -189,6 +189,18 @@ TEST(Canary, DeniedCanaryHasNoDataUnderLinkerdAndOsmAndRollsBack) {
     ASSERT_TRUE(p->prepared->ok());
     const CanaryPrediction& r = p->result;
     EXPECT_EQ(r.rolled_back.p, 1.0);
+    // Wilson intervals at the ends are exact: n of n has high 1, 0 of n low 0 (no rounding
+    // residue such as 3.5e-18), and every interval lies in [0, 1] around its estimate.
+    EXPECT_EQ(r.rolled_back.high, 1.0);
+    EXPECT_EQ(r.promoted.low, 0.0);
+    EXPECT_EQ(r.progressing.low, 0.0);
+    EXPECT_GT(r.rolled_back.low, 0.5);
+    for (const Proportion& x : {r.promoted, r.rolled_back, r.progressing}) {
+      EXPECT_LE(0.0, x.low);
+      EXPECT_LE(x.low, x.p);
+      EXPECT_LE(x.p, x.high);
+      EXPECT_LE(x.high, 1.0);
+    }
     const CanaryRun& t = r.runs[r.typical];
     EXPECT_EQ(t.timeline[2].checks[0].verdict, "no data");
     EXPECT_EQ(t.timeline[2].events[0],
