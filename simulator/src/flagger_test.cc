@@ -310,6 +310,8 @@ TEST(FlaggerStateMachine, NoDataEventsWordedPerKindOfMetric) {
   }
 }
 
+// Go's time.Duration.String (src/time/time.go) and %v of a float64 (strconv.FormatFloat
+// 'g' with the shortest precision), as scheduler_metrics.go prints thresholds and values.
 TEST(GoFormatting, DurationsAndFloatsAsGoPrintsThem) {
   EXPECT_EQ(GoDurationString(0), "0s");
   EXPECT_EQ(GoDurationString(99'000'000), "99ms");
