@@ -213,6 +213,17 @@ TEST(CanaryChecks, CanaryWithoutMetricsIsPromotedWhateverTheProvider) {
   EXPECT_NE(f->message.find("no metrics, so no check halts it"), std::string::npos);
 }
 
+// The new identity opened to the load tester only: its requests pass Flagger's checks.
+const std::string kNewIdentityForLoadTesterOnly = R"(---
+apiVersion: access.smi-spec.io/v1alpha3
+kind: TrafficTarget
+metadata: {name: podinfo-v2, namespace: test}
+spec:
+  destination: {kind: ServiceAccount, name: podinfo-v2, namespace: test}
+  rules: [{kind: HTTPRouteGroup, name: podinfo-routes}]
+  sources: [{kind: ServiceAccount, name: flagger-loadtester, namespace: test}]
+)";
+
 TEST(CanaryChecks, CallersLeftOutOfTheNewIdentityArePromotedThenDenied) {
   // The primary in the manifests runs as podinfo; the new identity is opened to the load
   // tester only: its requests pass the checks, the frontend's are denied after promotion.
@@ -226,15 +237,7 @@ spec:
     spec:
       serviceAccountName: podinfo
       containers: [{name: podinfod, ports: [{name: http, containerPort: 9898}]}]
----
-apiVersion: access.smi-spec.io/v1alpha3
-kind: TrafficTarget
-metadata: {name: podinfo-v2, namespace: test}
-spec:
-  destination: {kind: ServiceAccount, name: podinfo-v2, namespace: test}
-  rules: [{kind: HTTPRouteGroup, name: podinfo-routes}]
-  sources: [{kind: ServiceAccount, name: flagger-loadtester, namespace: test}]
-)";
+)" + kNewIdentityForLoadTesterOnly;
   LoadResult r;
   const Diagnostics d = Check(Mesh("podinfo-v2", kOsm, extra), ProfileId::kSpec, false, &r);
   ASSERT_EQ(d.size(), 1u);
@@ -253,15 +256,7 @@ spec:
 TEST(CanaryChecks, RenamedIdentityOpenedToSomeCallersOnlyIsPromotedThenDenied) {
   // No primary in the manifests: the old identity is test/podinfo, named after the app and
   // run by nothing any more; the new one admits the load tester but not the frontend.
-  const std::string extra = R"(---
-apiVersion: access.smi-spec.io/v1alpha3
-kind: TrafficTarget
-metadata: {name: podinfo-v2, namespace: test}
-spec:
-  destination: {kind: ServiceAccount, name: podinfo-v2, namespace: test}
-  rules: [{kind: HTTPRouteGroup, name: podinfo-routes}]
-  sources: [{kind: ServiceAccount, name: flagger-loadtester, namespace: test}]
-)";
+  const std::string extra = kNewIdentityForLoadTesterOnly;
   const Diagnostics d = Check(Mesh("podinfo-v2", kOsm, extra));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d.items()[0].code, DiagCode::MP7004);
