@@ -192,8 +192,7 @@ StatusOr<Config> ParseConfig(const std::string& text, const std::string& name) {
       if (!v->IsScalar() || v->Type() != yaml::ScalarType::kBool) {
         return Bad(name, v, "permissive: expected true or false");
       }
-      c.permissive = v->value == "true" || v->value == "True" || v->value == "TRUE" ||
-                     v->value == "yes" || v->value == "on" || v->value == "y" || v->value == "Y";
+      c.permissive = v->BoolValue();
     } else if (key == "failOn" || key == "fail-on") {
       auto s = Str(v);
       if (!s || (*s != "never" && !ParseSeverity(*s)))

@@ -439,6 +439,11 @@ ScalarType Node::Type() const {
   return ScalarType::kString;
 }
 
+bool Node::BoolValue() const {
+  return Type() == ScalarType::kBool &&
+         IsOneOf(value, {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"});
+}
+
 const char* Node::TypeName() const {
   switch (kind) {
     case NodeKind::kMap:

@@ -134,5 +134,18 @@ INSTANTIATE_TEST_SUITE_P(
                       TypeCase{"|\n  block", ScalarType::kString},
                       TypeCase{"1.2.3", ScalarType::kString}));
 
+TEST(YamlTreeTest, BooleansReadAsGoYamlReadsThem) {
+  for (const char* yes : {"true", "True", "yes", "Yes", "YES", "on", "ON", "y"}) {
+    EXPECT_TRUE(
+        Parse(std::string("v: ") + yes + "\n")->file.documents[0].root->Get("v")->BoolValue())
+        << yes;
+  }
+  for (const char* no : {"false", "No", "off", "OFF", "n", "'true'", "1"}) {
+    EXPECT_FALSE(
+        Parse(std::string("v: ") + no + "\n")->file.documents[0].root->Get("v")->BoolValue())
+        << no;
+  }
+}
+
 }  // namespace
 }  // namespace meshproof::yaml

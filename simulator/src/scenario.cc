@@ -155,9 +155,7 @@ class Reader {
       Expected(n, path, "true or false");
       return fallback;
     }
-    const std::string& v = n->value;
-    return v == "true" || v == "True" || v == "TRUE" || v == "yes" || v == "on" || v == "y" ||
-           v == "Y";
+    return n->BoolValue();
   }
 
   // ns/name references.

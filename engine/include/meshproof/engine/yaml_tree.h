@@ -45,6 +45,9 @@ struct Node {
   const Node* Get(std::string_view key) const;
   /// The resolved type of a scalar (quoted scalars and !!str are strings).
   ScalarType Type() const;
+  /// The value of a kBool scalar as go-yaml reads it (true, yes, on, y in any of their
+  /// spellings); false for anything else.
+  bool BoolValue() const;
   /// "map", "list", "string", "integer", "number", "boolean", "null": for messages.
   const char* TypeName() const;
 };
