@@ -39,11 +39,6 @@ json Envelope(const Settings& s, const std::vector<std::string>& inputs) {
   return Envelope(s.profile_name, s.verify.permissive, inputs);
 }
 
-// The profile as summaries name it: "osm", or "osm (permissive)".
-std::string ProfileLabel(const Settings& s) {
-  return s.profile_name + (s.verify.permissive ? " (permissive)" : "");
-}
-
 const Profile& ProfileOf(const Settings& s) {
   return GetProfile(s.verify.profile, s.verify.permissive);
 }
@@ -128,7 +123,10 @@ Outcome RunVerify(const Request& req, LoadResult& r) {
     default:
       out.output = FindingsText(diags.items(), r.sources,
                                 TextStyle{req.color, req.quiet, settings->fail_on});
-      if (!req.quiet) out.output += VerifySummary(diags, r, suppressed, ProfileLabel(*settings));
+      if (!req.quiet)
+        out.output +=
+            VerifySummary(diags, r, suppressed,
+                          ProfileLabel(settings->profile_name, settings->verify.permissive));
   }
   out.exit_code = FinishWithFailures(r, failing > 0 ? kExitFindings : kExitClean, &out);
   return out;
@@ -142,8 +140,10 @@ Outcome RunReach(const Request& req, LoadResult& r) {
   const std::vector<ReachEntry> matrix = ReachMatrix(g, req.include_deny);
   out.document = Envelope(*settings, req.paths);
   out.document["entries"] = ReachToJson(g, matrix);
-  out.output = req.format == OutputFormat::kJson ? JsonText(&out.document)
-                                                 : ReachText(g, matrix, ProfileLabel(*settings));
+  out.output =
+      req.format == OutputFormat::kJson
+          ? JsonText(&out.document)
+          : ReachText(g, matrix, ProfileLabel(settings->profile_name, settings->verify.permissive));
   out.exit_code = FinishWithFailures(r, kExitClean, &out);
   return out;
 }

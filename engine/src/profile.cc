@@ -83,6 +83,10 @@ std::optional<ProfileId> ParseProfileName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string ProfileLabel(std::string_view name, bool permissive) {
+  return std::string(name) + (permissive ? " (permissive)" : "");
+}
+
 std::string ProfileNameList() {
   std::string out;
   const auto& all = AllProfiles();

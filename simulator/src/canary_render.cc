@@ -117,8 +117,8 @@ std::string CanaryToText(const CanaryPrediction& p, const RenderContext& ctx) {
   if (c.step_weight > 0) os << ", stepWeight " << c.step_weight;
   if (!c.step_weights.empty()) os << ", " << c.step_weights.size() << " stepWeights";
   if (c.iterations > 0) os << ", iterations " << c.iterations;
-  os << "): " << p.replications << " replications, seed " << p.seed << ", profile " << p.profile
-     << (ctx.permissive ? " (permissive)" : "") << ", scenario " << ctx.scenario_name << "\n\n";
+  os << "): " << p.replications << " replications, seed " << p.seed << ", profile "
+     << ProfileLabel(p.profile, ctx.permissive) << ", scenario " << ctx.scenario_name << "\n\n";
   os << "  promoted     " << Pct(p.promoted) << "\n";
   os << "  rolled back  " << Pct(p.rolled_back) << "\n";
   os << "  progressing  " << Pct(p.progressing) << "   (still undecided at the " << Clock(p.horizon)

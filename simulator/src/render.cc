@@ -229,8 +229,8 @@ std::string SimulationToText(const SimulationResult& r, const RenderContext& ctx
   char buf[1024];
   os << "scenario " << ctx.scenario_name << ": " << r.replications << " replication"
      << (r.replications == 1 ? "" : "s") << " x " << Seconds(r.duration) << " (warm-up "
-     << Seconds(r.warmup) << "), seed " << r.seed << ", profile " << ctx.profile
-     << (ctx.permissive ? " (permissive)" : "") << "\n";
+     << Seconds(r.warmup) << "), seed " << r.seed << ", profile "
+     << ProfileLabel(ctx.profile, ctx.permissive) << "\n";
   if (r.replications > 1)
     os << "values are means across replications; +- is the 95% confidence half-width\n";
   os << "\n";

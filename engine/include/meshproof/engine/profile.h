@@ -127,5 +127,7 @@ const Profile& GetProfile(ProfileId id, bool permissive = false);
 std::optional<ProfileId> ParseProfileName(std::string_view name);
 /// The profile names for messages: "spec, osm, traefik or linkerd".
 std::string ProfileNameList();
+/// A profile as summaries name it: "osm", or "osm (permissive)".
+std::string ProfileLabel(std::string_view name, bool permissive);
 
 }  // namespace meshproof
