@@ -49,33 +49,7 @@ class CanaryAccess {
     }
     if (witnesses.empty()) witnesses = LoadTester();
     const bool rollback = nobody && AnyCheckFailsOnDenials();
-    const std::string who = "Deployment " + c_.target + " runs as " + CanaryKey() +
-                            ", which no TrafficTarget opens to " +
-                            (nobody ? std::string("any caller") : Keys(denied)) + opened;
-    const std::string primary = c_.target + "-primary";
-    std::string msg;
-    if (rollback) {
-      msg = "Flagger will roll back Canary " + c_.namespace_ + "/" + c_.name + ": " + who +
-            "; every request to the canary is denied and " + FailingCheck() +
-            ", a failed check every interval until the threshold (" + std::to_string(c_.threshold) +
-            ")";
-    } else {
-      msg = "Flagger will promote a canary that the access policy denies: " + who + "; " +
-            (nobody ? WhyChecksPass()
-                    : std::string("the admitted callers' requests pass the "
-                                  "checks (provider " +
-                                  c_.metrics_provider + " does not count the denials as failures" +
-                                  Caveat() + ")")) +
-            ", so Flagger promotes and " + primary + ", then running as " + CanaryKey() +
-            ", denies " + (nobody ? "all traffic to " + c_.namespace_ + "/" + c_.service : "them");
-    }
-    // A mesh without a single TrafficTarget most likely runs in permissive mode (Flagger's
-    // OSM tutorial does): say how to check it that way.
-    if (nobody && g_.model().traffic_targets.empty()) {
-      msg +=
-          " (no TrafficTarget at all: if the mesh runs in permissive traffic policy mode, "
-          "verify with --permissive)";
-    }
+    const std::string msg = Message(rollback, nobody, denied, opened);
     Diagnostic& d = out->Report(rollback ? DiagCode::MP7005 : DiagCode::MP7004, c_.loc, msg,
                                 ObjectRef{"Canary", c_.namespace_, c_.name});
     d.related.push_back(target_.meta.ref());
@@ -91,6 +65,39 @@ class CanaryAccess {
   }
 
  private:
+  // What Flagger will do, and why: who the canary's identity keeps out (`opened` names
+  // the TrafficTargets that open the old identity), then the rollback or the promotion.
+  std::string Message(bool rollback, bool nobody, const std::vector<IdentityId>& denied,
+                      const std::string& opened) const {
+    const std::string who = "Deployment " + c_.target + " runs as " + CanaryKey() +
+                            ", which no TrafficTarget opens to " +
+                            (nobody ? std::string("any caller") : Keys(denied)) + opened;
+    std::string msg;
+    if (rollback) {
+      msg = "Flagger will roll back Canary " + c_.namespace_ + "/" + c_.name + ": " + who +
+            "; every request to the canary is denied and " + FailingCheck() +
+            ", a failed check every interval until the threshold (" + std::to_string(c_.threshold) +
+            ")";
+    } else {
+      const std::string why = nobody
+                                  ? WhyChecksPass()
+                                  : "the admitted callers' requests pass the checks (provider " +
+                                        c_.metrics_provider +
+                                        " does not count the denials as failures" + Caveat() + ")";
+      msg = "Flagger will promote a canary that the access policy denies: " + who + "; " + why +
+            ", so Flagger promotes and " + c_.target + "-primary, then running as " + CanaryKey() +
+            ", denies " + (nobody ? "all traffic to " + c_.namespace_ + "/" + c_.service : "them");
+    }
+    // A mesh without a single TrafficTarget most likely runs in permissive mode (Flagger's
+    // OSM tutorial does): say how to check it that way.
+    if (nobody && g_.model().traffic_targets.empty()) {
+      msg +=
+          " (no TrafficTarget at all: if the mesh runs in permissive traffic policy mode, "
+          "verify with --permissive)";
+    }
+    return msg;
+  }
+
   // The pod port requests to the canary land on: targetPort (a number, or a container
   // port's name), else the Service port, as Flagger's generated Services route them.
   int PodPort() const {

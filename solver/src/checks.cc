@@ -50,18 +50,15 @@ class Checker {
   // MP3011) are not produced at all under permissive mode.
   void AdjustForPermissiveMode(std::size_t first) {
     auto& items = out_->mutable_items();
-    std::vector<Diagnostic> kept(items.begin(), items.begin() + static_cast<long>(first));
+    items.erase(std::remove_if(items.begin() + static_cast<long>(first), items.end(),
+                               [](const Diagnostic& d) { return d.code == DiagCode::MP1008; }),
+                items.end());
     for (std::size_t i = first; i < items.size(); ++i) {
       Diagnostic& d = items[i];
-      const std::string id = InfoOf(d.code).id;
-      if (d.code == DiagCode::MP1008) continue;
-      if (id.rfind("MP1", 0) == 0) {
-        if (d.severity == Severity::kError) d.severity = Severity::kWarning;
-        d.message += " (permissive mode: TrafficTargets are not enforced until it is off)";
-      }
-      kept.push_back(std::move(d));
+      if (std::string_view(InfoOf(d.code).id).substr(0, 3) != "MP1") continue;
+      if (d.severity == Severity::kError) d.severity = Severity::kWarning;
+      d.message += " (permissive mode: TrafficTargets are not enforced until it is off)";
     }
-    items = std::move(kept);
   }
 
   Diagnostic& Report(DiagCode code, const ObjectMeta& meta, const std::string& path,
